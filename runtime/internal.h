@@ -1,0 +1,200 @@
+/* internal.h -- libtorn's private types, shared by the runtime's files.
+ *
+ * Ownership, from the loop down:
+ *   tn__worker_t  one per thread: the libuv loop, the listener, the scratch
+ *                 read and write buffers every connection borrows, a pool
+ *                 of request objects. Nothing in it is shared with another
+ *                 worker.
+ *   tn__conn_t    one per TCP connection; owns a read buffer only while it
+ *                 holds a request that arrived in pieces.
+ *   tn_req_t      taken from the worker's pool when a request starts,
+ *                 returned when its response has been queued.
+ * Every pointer in a request points into the connection's bytes (the
+ * worker's read buffer or the connection's own), so nothing is copied on
+ * the fast path.
+ */
+#ifndef TORN_INTERNAL_H
+#define TORN_INTERNAL_H
+
+#include <stdbool.h>
+#include <string.h>
+#include <uv.h>
+
+#include "torn.h"
+
+/* --- Limits ------------------------------------------------------------ */
+
+#define TN__READ_BUF_SIZE (64 * 1024) /* the worker's shared read buffer */
+#define TN__MAX_HEAD 8192             /* request line + headers -> 431 */
+#define TN__MAX_BODY (1024 * 1024)    /* Content-Length -> 413 */
+#define TN__MAX_HEADERS 64            /* header lines -> 431 */
+#define TN__MAX_OUT_HEADERS 16        /* headers a handler may set */
+#define TN__LINGER_MS 2000            /* read-and-discard after an error */
+#define TN__POOL_KEEP (64 * 1024)     /* a pooled buffer larger is freed */
+
+/* --- Byte buffers ------------------------------------------------------ */
+
+/* A growable byte buffer. The memory moves when it grows: keep offsets,
+ * not pointers, into it. */
+typedef struct {
+  char *data;
+  size_t len; /* bytes in use */
+  size_t cap; /* bytes allocated */
+} tn__buf_t;
+
+int tn__buf_reserve(tn__buf_t *b, size_t extra);
+int tn__buf_append(tn__buf_t *b, const void *data, size_t len);
+void tn__buf_free(tn__buf_t *b);
+
+static inline void tn__buf_put(tn__buf_t *b, const void *data, size_t len) {
+  /* Callers reserve first; this is the unchecked copy of the hot path. */
+  memcpy(b->data + b->len, data, len);
+  b->len += len;
+}
+
+/* --- HTTP/1.1 request head parser (http1_parse.re) ---------------------- */
+
+typedef struct {
+  tn_str_t name;
+  tn_str_t value;
+} tn__header_t;
+
+/* What the head said about framing and the connection. */
+enum {
+  TN__HEAD_CONTENT_LENGTH = 1u << 0, /* a Content-Length header was seen */
+  TN__HEAD_TRANSFER_ENCODING = 1u << 1,
+  TN__HEAD_CLOSE = 1u << 2,      /* Connection: close */
+  TN__HEAD_KEEP_ALIVE = 1u << 3, /* Connection: keep-alive */
+  TN__HEAD_HOST = 1u << 4
+};
+
+/* Results of tn__http1_parse besides an HTTP status for errors. */
+enum {
+  TN__PARSE_DONE = 0, /* the head is complete; p->cur is past its CRLFCRLF */
+  TN__PARSE_AGAIN = 1 /* need more bytes; call again after appending */
+};
+
+/* An incremental request-head parser. The input is [cur, lim) with a NUL
+ * at *lim; the scanner keeps its DFA state between calls (re2c -f), so
+ * bytes already seen are never scanned again. */
+typedef struct {
+  /* scanner state, private to http1_parse.re */
+  int state;      /* re2c storable state; -1 at a token boundary */
+  int cond;       /* re2c condition: request line or header lines */
+  unsigned accept; /* re2c yyaccept */
+  const char *start; /* first byte of this request */
+  const char *tok;   /* first byte of the current token */
+  const char *cur;   /* next byte to scan */
+  const char *mar;   /* re2c backtracking marker */
+  const char *lim;   /* end of input; *lim == 0 */
+
+  /* results, valid after TN__PARSE_DONE */
+  tn_str_t method;
+  unsigned method_bit; /* TN_METHOD_* */
+  tn_str_t target;
+  int minor_version;       /* HTTP/1.x */
+  unsigned flags;          /* TN__HEAD_* */
+  uint64_t content_length; /* valid with TN__HEAD_CONTENT_LENGTH */
+  unsigned nheaders;
+  tn__header_t headers[TN__MAX_HEADERS];
+} tn__http1_t;
+
+/* Start parsing a request whose first byte is at `start`. */
+void tn__http1_init(tn__http1_t *p, const char *start, const char *lim);
+/* Scan what has arrived. Returns TN__PARSE_DONE, TN__PARSE_AGAIN or the
+ * HTTP status to answer a bad request with (400, 431, 501). */
+int tn__http1_parse(tn__http1_t *p);
+/* The bytes moved from `from` to `to`: shift every pointer in `p`. */
+void tn__http1_rebase(tn__http1_t *p, const char *from, const char *to);
+
+/* --- Requests and responses -------------------------------------------- */
+
+typedef struct tn__conn_s tn__conn_t;
+typedef struct tn__worker_s tn__worker_t;
+
+/* A header set by the handler: "Name: value\r\n" at [off, off+len) of
+ * the request's `out` buffer; len 0 once replaced. */
+typedef struct {
+  uint32_t off;
+  uint32_t len;
+  uint32_t name_len;
+} tn__out_header_t;
+
+struct tn_req_s {
+  tn__conn_t *conn;
+  tn_req_t *next_free; /* the worker's pool list */
+
+  /* the request */
+  tn__http1_t head;
+  tn_str_t path;
+  tn_str_t query;
+  tn_str_t body;
+
+  /* the response */
+  int status;
+  bool has_content_type;
+  unsigned nout;
+  tn__out_header_t out_headers[TN__MAX_OUT_HEADERS];
+  tn__buf_t out;  /* header lines set by the handler */
+  tn__buf_t body_out; /* the body written so far */
+};
+
+/* Append the complete response of `req` to the worker's write buffer. */
+int tn__response_finish(tn_req_t *req, bool keep_alive);
+/* Answer with an error page (404, 405, 400...) instead of a handler. */
+int tn__response_error(tn_req_t *req, int status, unsigned allow);
+/* Reset the response side of a pooled request. */
+void tn__response_reset(tn_req_t *req);
+
+/* "200 OK" for a status, or "NNN Unknown". */
+const char *tn__status_line(int status, size_t *len);
+
+/* --- Connections (conn.c) ---------------------------------------------- */
+
+enum {
+  TN__CONN_WRITING = 1u << 0,  /* a uv_write is in flight */
+  TN__CONN_CLOSE = 1u << 1,    /* close once the queued output is sent */
+  TN__CONN_LINGER = 1u << 2,   /* output sent and shut down; discarding */
+  TN__CONN_CLOSING = 1u << 3   /* uv_close called */
+};
+
+struct tn__conn_s {
+  uv_tcp_t tcp;     /* must stay first: handles are cast back to conns */
+  uv_timer_t timer; /* lingering close */
+  tn__worker_t *worker;
+  unsigned flags;   /* TN__CONN_* */
+  int open_handles; /* freed when both handles have closed */
+  tn_req_t *req;    /* the request being received, if any */
+  /* the connection's own bytes, only while a request is incomplete */
+  char *buf;
+  size_t len;
+  size_t cap;
+};
+
+void tn__conn_accept(tn__worker_t *w, uv_stream_t *server);
+void tn__conn_close(tn__conn_t *c);
+
+/* --- Workers (worker.c) ------------------------------------------------- */
+
+struct tn__worker_s {
+  uv_loop_t loop;
+  uv_tcp_t listener;
+  uv_signal_t sigint;
+  uv_signal_t sigterm;
+  uv_timer_t date_timer;
+  const tn_app_t *app;
+  const tn_options_t *opts;
+  char date[40]; /* "Date: Sun, 06 Nov 1994 08:49:37 GMT\r\n" */
+  size_t date_len;
+  unsigned nconns;
+  bool stopping;
+  tn_req_t *free_reqs;          /* the request pool */
+  tn__buf_t wbuf;               /* responses gathered for one write */
+  char rbuf[TN__READ_BUF_SIZE]; /* every connection reads here first */
+  bool rbuf_lent;               /* rbuf is between alloc_cb and read_cb */
+};
+
+tn_req_t *tn__req_acquire(tn__worker_t *w);
+void tn__req_release(tn__worker_t *w, tn_req_t *req);
+
+#endif /* TORN_INTERNAL_H */

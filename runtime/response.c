@@ -1,0 +1,231 @@
+/* response.c -- building a response: status, headers and body, then the
+ * bytes on the wire.
+ *
+ * A handler's writes go into buffers owned by its (pooled) request; when
+ * it returns, tn__response_finish lays the whole response out in the
+ * worker's write buffer, after the responses of earlier pipelined
+ * requests, so that one write system call sends them all. */
+#include <stdio.h>
+
+#include "internal.h"
+
+#define TN__SERVER_HEADER "Server: torn/" TN_VERSION "\r\n"
+#define TN__DEFAULT_TYPE "Content-Type: text/html; charset=UTF-8\r\n"
+
+int tn_set_status(tn_req_t *req, int status) {
+  if (status < 100 || status > 599)
+    return TN_EINVAL;
+  req->status = status;
+  return 0;
+}
+
+static bool is_tchar(unsigned char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+         (c >= '0' && c <= '9') || (c && strchr("!#$%&'*+-.^_`|~", c));
+}
+
+static bool name_eq(const char *a, size_t alen, const char *b) {
+  size_t blen = strlen(b);
+  if (alen != blen)
+    return false;
+  for (size_t i = 0; i < alen; i++)
+    if ((a[i] | 0x20) != (b[i] | 0x20))
+      return false;
+  return true;
+}
+
+/* Headers whose values only the runtime can know. */
+static bool is_reserved(const char *name, size_t len) {
+  static const char *const reserved[] = {"content-length", "date", "server",
+                                         "connection", "transfer-encoding"};
+  for (size_t i = 0; i < sizeof reserved / sizeof *reserved; i++)
+    if (name_eq(name, len, reserved[i]))
+      return true;
+  return false;
+}
+
+int tn_set_header(tn_req_t *req, const char *name, const char *value) {
+  size_t nlen = strlen(name), vlen = strlen(value);
+  if (nlen == 0)
+    return TN_EHEADER;
+  for (size_t i = 0; i < nlen; i++)
+    if (!is_tchar((unsigned char)name[i]))
+      return TN_EHEADER;
+  /* A CR or LF in a value would let the value start a header of its own
+   * (response splitting); other controls are refused with them. */
+  for (size_t i = 0; i < vlen; i++) {
+    unsigned char c = (unsigned char)value[i];
+    if ((c < 0x20 && c != '\t') || c == 0x7f)
+      return TN_EHEADER;
+  }
+  if (is_reserved(name, nlen))
+    return TN_EINVAL;
+
+  tn__out_header_t *slot = NULL;
+  for (unsigned i = 0; i < req->nout; i++) {
+    tn__out_header_t *h = &req->out_headers[i];
+    if (h->len && name_eq(req->out.data + h->off, h->name_len, name)) {
+      h->len = 0; /* replaced: the old line stays in `out`, unsent */
+      slot = h;
+    }
+  }
+  if (!slot) {
+    if (req->nout == TN__MAX_OUT_HEADERS)
+      return TN_ENOMEM;
+    slot = &req->out_headers[req->nout++];
+  }
+  size_t line = nlen + 2 + vlen + 2;
+  if (tn__buf_reserve(&req->out, line))
+    return TN_ENOMEM;
+  slot->off = (uint32_t)req->out.len;
+  slot->len = (uint32_t)line;
+  slot->name_len = (uint32_t)nlen;
+  tn__buf_put(&req->out, name, nlen);
+  tn__buf_put(&req->out, ": ", 2);
+  tn__buf_put(&req->out, value, vlen);
+  tn__buf_put(&req->out, "\r\n", 2);
+  if (name_eq(name, nlen, "content-type"))
+    req->has_content_type = true;
+  return 0;
+}
+
+int tn_write_len(tn_req_t *req, const void *data, size_t len) {
+  return tn__buf_append(&req->body_out, data, len);
+}
+
+int tn_write(tn_req_t *req, const char *text) {
+  return tn_write_len(req, text, strlen(text));
+}
+
+int tn_vprintf(tn_req_t *req, const char *fmt, va_list ap) {
+  va_list again;
+  va_copy(again, ap);
+  tn__buf_t *b = &req->body_out;
+  size_t room = b->cap - b->len;
+  int n = vsnprintf(room ? b->data + b->len : NULL, room, fmt, ap);
+  if (n >= 0 && (size_t)n >= room) {
+    /* It did not fit: grow once and format again. */
+    if (tn__buf_reserve(b, (size_t)n + 1)) {
+      va_end(again);
+      return TN_ENOMEM;
+    }
+    n = vsnprintf(b->data + b->len, (size_t)n + 1, fmt, again);
+  }
+  va_end(again);
+  if (n < 0)
+    return TN_EINVAL;
+  b->len += (size_t)n;
+  return 0;
+}
+
+int tn_printf(tn_req_t *req, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  int err = tn_vprintf(req, fmt, ap);
+  va_end(ap);
+  return err;
+}
+
+void tn__response_reset(tn_req_t *req) {
+  req->status = 200;
+  req->has_content_type = false;
+  req->nout = 0;
+  req->out.len = 0;
+  req->body_out.len = 0;
+}
+
+/* Writes the decimal digits of n at the end of buf; returns the start. */
+static char *format_size(char *end, size_t n) {
+  do {
+    *--end = (char)('0' + n % 10);
+    n /= 10;
+  } while (n);
+  return end;
+}
+
+static bool status_has_body(int status) {
+  return !(status < 200 || status == 204 || status == 304);
+}
+
+int tn__response_finish(tn_req_t *req, bool keep_alive) {
+  tn__worker_t *w = req->conn->worker;
+  tn__buf_t *o = &w->wbuf;
+  char code[16];
+  size_t status_len;
+  const char *status = tn__status_line(req->status, &status_len);
+  if (!status) {
+    status_len = (size_t)snprintf(code, sizeof code, "%d Unknown",
+                                  req->status);
+    status = code;
+  }
+
+  bool has_body = status_has_body(req->status);
+  bool send_body = has_body && req->head.method_bit != TN_METHOD_HEAD;
+  size_t body_len = req->body_out.len;
+  char digits[24];
+  char *len_end = digits + sizeof digits;
+  char *len_str = format_size(len_end, body_len);
+
+  /* The 1.0 default is close; say so when the connection stays open. */
+  const char *conn_hdr = "";
+  if (!keep_alive)
+    conn_hdr = "Connection: close\r\n";
+  else if (req->head.minor_version == 0)
+    conn_hdr = "Connection: keep-alive\r\n";
+  size_t conn_len = strlen(conn_hdr);
+
+  size_t need = 9 + status_len + 2 + sizeof TN__SERVER_HEADER + w->date_len +
+                sizeof TN__DEFAULT_TYPE + 16 + (size_t)(len_end - len_str) +
+                2 + conn_len + req->out.len + 2 + (send_body ? body_len : 0);
+  if (tn__buf_reserve(o, need))
+    return TN_ENOMEM;
+
+  tn__buf_put(o, "HTTP/1.1 ", 9);
+  tn__buf_put(o, status, status_len);
+  tn__buf_put(o, "\r\n" TN__SERVER_HEADER, 2 + sizeof TN__SERVER_HEADER - 1);
+  tn__buf_put(o, w->date, w->date_len);
+  if (has_body) {
+    if (!req->has_content_type)
+      tn__buf_put(o, TN__DEFAULT_TYPE, sizeof TN__DEFAULT_TYPE - 1);
+    tn__buf_put(o, "Content-Length: ", 16);
+    tn__buf_put(o, len_str, (size_t)(len_end - len_str));
+    tn__buf_put(o, "\r\n", 2);
+  }
+  tn__buf_put(o, conn_hdr, conn_len);
+  for (unsigned i = 0; i < req->nout; i++) {
+    const tn__out_header_t *h = &req->out_headers[i];
+    if (h->len)
+      tn__buf_put(o, req->out.data + h->off, h->len);
+  }
+  tn__buf_put(o, "\r\n", 2);
+  if (send_body)
+    tn__buf_put(o, req->body_out.data, body_len);
+  return 0;
+}
+
+/* "GET, HEAD, POST" for a method mask. */
+static void format_allow(unsigned allow, char *out, size_t size) {
+  size_t n = 0;
+  out[0] = '\0';
+  for (unsigned bit = TN_METHOD_GET; bit < TN_METHOD_OTHER; bit <<= 1) {
+    const char *name = tn_method_name(bit);
+    if (!(allow & bit))
+      continue;
+    n += (size_t)snprintf(out + n, size - n, "%s%s", n ? ", " : "", name);
+  }
+}
+
+/* The default error page is Tornado's, so its users see what they know. */
+int tn__response_error(tn_req_t *req, int status, unsigned allow) {
+  size_t len;
+  const char *line = tn__status_line(status, &len);
+  tn__response_reset(req);
+  req->status = status;
+  if (status == 405 && allow) {
+    char methods[64];
+    format_allow(allow, methods, sizeof methods);
+    tn_set_header(req, "Allow", methods);
+  }
+  return tn_printf(req, "<html><title>%.*s: %s</title><body>%.*s: %s</body></html>",
+                   3, line, line + 4, 3, line, line + 4);
+}

@@ -1,0 +1,169 @@
+/* torn.h -- the public API of libtorn, the runtime of torn applications.
+ *
+ * A torn application is a .troute file compiled by tornc plus the user's
+ * handlers. tornc generates the route table (an re2c automaton), a typed
+ * argument struct per route and a `tn_app_t` describing the application;
+ * libtorn owns everything else: the libuv loop, the listening socket,
+ * HTTP/1.1 parsing and the responses.
+ *
+ * Conventions (libuv's): public names start with `tn_`, internal ones with
+ * `tn__`; types end in `_t`, callbacks in `_cb`. Functions that can fail
+ * return 0 or a negative TN_E* error code (see TN_ERRNO_MAP below).
+ *
+ * A handler receives a `tn_req_t *`. Everything it reads from the request
+ * (path, headers, body) points into the connection's read buffer and is
+ * valid until the handler returns. Everything it writes is copied, so the
+ * caller may reuse its memory at once.
+ */
+#ifndef TORN_H
+#define TORN_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define TN_VERSION "0.1.0"
+
+/* --- Errors ------------------------------------------------------------ */
+
+/* One table generates the error enum, the names and the messages. */
+#define TN_ERRNO_MAP(X)                                                     \
+  X(ENOTFOUND, -1, "no route matches the path")                            \
+  X(EMETHOD, -2, "the path does not accept this method")                   \
+  X(EINVAL, -3, "invalid argument")                                        \
+  X(ENOMEM, -4, "out of memory")                                           \
+  X(ERANGE, -5, "value out of range")                                      \
+  X(EHEADER, -6, "header name or value not allowed")                       \
+  X(ESTATE, -7, "the response has already been sent")
+
+typedef enum {
+#define TN__ERRNO_ENUM(name, value, msg) TN_##name = value,
+  TN_ERRNO_MAP(TN__ERRNO_ENUM)
+#undef TN__ERRNO_ENUM
+} tn_errno_t;
+
+/* The symbolic name of an error code ("TN_ENOTFOUND"), or "unknown". */
+const char *tn_err_name(int err);
+/* A human-readable message for an error code. */
+const char *tn_strerror(int err);
+
+/* --- Strings ----------------------------------------------------------- */
+
+/* A length-carrying string; not NUL-terminated. */
+typedef struct {
+  const char *ptr;
+  size_t len;
+} tn_str_t;
+
+/* --- Methods ----------------------------------------------------------- */
+
+/* Request methods as bits, so a route can hold a set of them. */
+enum {
+  TN_METHOD_GET = 1u << 0,
+  TN_METHOD_HEAD = 1u << 1,
+  TN_METHOD_POST = 1u << 2,
+  TN_METHOD_PUT = 1u << 3,
+  TN_METHOD_PATCH = 1u << 4,
+  TN_METHOD_DELETE = 1u << 5,
+  TN_METHOD_OPTIONS = 1u << 6,
+  TN_METHOD_OTHER = 1u << 7 /* a well-formed token torn has no route kind for */
+};
+
+/* The name of one method bit ("GET"), or NULL if `method` is not one bit. */
+const char *tn_method_name(unsigned method);
+
+/* --- Requests ---------------------------------------------------------- */
+
+typedef struct tn_req_s tn_req_t;
+
+/* The method as one TN_METHOD_* bit. */
+unsigned tn_req_method(const tn_req_t *req);
+/* The method as sent ("GET", "PROPFIND"...). */
+tn_str_t tn_req_method_str(const tn_req_t *req);
+/* The request target as sent: path plus "?query" if any. */
+tn_str_t tn_req_uri(const tn_req_t *req);
+/* The path part of the target, before any '?'. Not percent-decoded. */
+tn_str_t tn_req_path(const tn_req_t *req);
+/* The query part of the target, after the '?' (empty if none). */
+tn_str_t tn_req_query(const tn_req_t *req);
+/* The request body (empty if none). */
+tn_str_t tn_req_body(const tn_req_t *req);
+/* The first header named `name` (compared case-insensitively), or
+ * {NULL, 0} if the request has none. */
+tn_str_t tn_req_header(const tn_req_t *req, const char *name);
+
+/* --- Responses --------------------------------------------------------- */
+
+/* Set the status code (default 200). Returns TN_EINVAL outside 100..599. */
+int tn_set_status(tn_req_t *req, int status);
+/* Set a response header, replacing one of the same name. Names must be
+ * tokens and values must not hold CR, LF or NUL: anything else is refused
+ * with TN_EHEADER and nothing is sent. Content-Length, Date, Server and
+ * Connection are the runtime's own and refused as TN_EINVAL. */
+int tn_set_header(tn_req_t *req, const char *name, const char *value);
+/* Append to the body: a NUL-terminated string, `len` bytes, or printf. */
+int tn_write(tn_req_t *req, const char *text);
+int tn_write_len(tn_req_t *req, const void *data, size_t len);
+int tn_printf(tn_req_t *req, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+int tn_vprintf(tn_req_t *req, const char *fmt, va_list ap);
+/* Append `value` serialised as JSON and set Content-Type to
+ * application/json, as Tornado's write(dict) does ("</" is written as "<\/"
+ * so the JSON can sit inside a <script>). tn_write_json borrows the
+ * reference; tn_write_json_new steals it (jansson's "_new" convention), so
+ * tn_write_json_new(req, json_pack(...)) leaks nothing. */
+int tn_write_json(tn_req_t *req, const json_t *value);
+int tn_write_json_new(tn_req_t *req, json_t *value);
+
+/* --- Route parameters (used by tornc's generated code) ------------------ */
+
+/* Parse a whole decimal integer: an optional '-', then digits. Returns
+ * TN_ERANGE on overflow and TN_EINVAL on anything else malformed. */
+int tn_parse_int64(tn_str_t s, int64_t *out);
+int tn_parse_uint64(tn_str_t s, uint64_t *out);
+
+/* --- Applications ------------------------------------------------------ */
+
+/* Routes one request: matches its path and method, calls the handler and
+ * returns 0; or returns TN_ENOTFOUND (answered 404) or TN_EMETHOD with
+ * `*allow` set to the path's methods (answered 405 with Allow). */
+typedef int (*tn_dispatch_cb)(tn_req_t *req, unsigned *allow);
+
+/* An application, generated by tornc as `const tn_app_t NAME_app`. */
+typedef struct {
+  const char *name;        /* the `app NAME;` of the .troute file */
+  tn_dispatch_cb dispatch; /* the generated router */
+} tn_app_t;
+
+/* Server options; tn_options_init fills in the defaults. */
+typedef struct {
+  const char *address; /* listen address, default "127.0.0.1" */
+  int port;            /* listen port, default 8888 */
+} tn_options_t;
+
+void tn_options_init(tn_options_t *opts);
+
+/* Parses the command line (--address, --port, --help, --version) into
+ * `opts`. Returns 0, 1 when the program should exit successfully (help or
+ * version was printed), or TN_EINVAL after printing a usage error. */
+int tn_options_parse(tn_options_t *opts, const char *prog, int argc,
+                     char **argv);
+
+/* Serves `app` with `opts` until SIGINT or SIGTERM. Returns 0 on a clean
+ * stop, or a negative error after printing why the server could not start. */
+int tn_serve(const tn_app_t *app, const tn_options_t *opts);
+
+/* The whole of a generated main(): parse the options and serve. Returns
+ * the process exit status. */
+int tn_main(const tn_app_t *app, int argc, char **argv);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* TORN_H */
