@@ -138,6 +138,9 @@ static int on_header(tn__http1_t *p) {
 static int on_head_end(tn__http1_t *p) {
   if (p->cur - p->start > TN__MAX_HEAD)
     return 431;
+  /* RFC 9112 3.2: an HTTP/1.1 request without Host is a 400. */
+  if (p->minor_version == 1 && !(p->flags & TN__HEAD_HOST))
+    return 400;
   /* A request carrying both framings is refused: which one an upstream
    * believed cannot be known (RFC 9112 6.1). */
   if ((p->flags & TN__HEAD_TRANSFER_ENCODING) &&

@@ -130,7 +130,7 @@ static void test_rebase(void **state) {
 static void test_pipelined(void **state) {
   (void)state;
   static input_t in;
-  static const char two[] = "\r\nPOST /a HTTP/1.1\r\nContent-Length: 3\r\n\r\n"
+  static const char two[] = "\r\nPOST /a HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\n\r\n"
                             "abcDELETE /b HTTP/1.0\r\nConnection: keep-alive\r\n\r\n";
   tn__http1_t p;
   in.len = 0;
@@ -156,12 +156,12 @@ static void test_methods(void **state) {
     const char *req;
     unsigned bit;
   } cases[] = {
-      {"HEAD / HTTP/1.1\r\n\r\n", TN_METHOD_HEAD},
-      {"PUT / HTTP/1.1\r\n\r\n", TN_METHOD_PUT},
-      {"PATCH / HTTP/1.1\r\n\r\n", TN_METHOD_PATCH},
-      {"OPTIONS * HTTP/1.1\r\n\r\n", TN_METHOD_OPTIONS},
-      {"PROPFIND / HTTP/1.1\r\n\r\n", TN_METHOD_OTHER},
-      {"get / HTTP/1.1\r\n\r\n", TN_METHOD_OTHER}, /* methods are case-sensitive */
+      {"HEAD / HTTP/1.1\r\nHost: a\r\n\r\n", TN_METHOD_HEAD},
+      {"PUT / HTTP/1.1\r\nHost: a\r\n\r\n", TN_METHOD_PUT},
+      {"PATCH / HTTP/1.1\r\nHost: a\r\n\r\n", TN_METHOD_PATCH},
+      {"OPTIONS * HTTP/1.1\r\nHost: a\r\n\r\n", TN_METHOD_OPTIONS},
+      {"PROPFIND / HTTP/1.1\r\nHost: a\r\n\r\n", TN_METHOD_OTHER},
+      {"get / HTTP/1.1\r\nHost: a\r\n\r\n", TN_METHOD_OTHER}, /* methods are case-sensitive */
   };
   for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
     tn__http1_t p;
@@ -175,7 +175,7 @@ static void test_methods(void **state) {
 static void test_connection_options(void **state) {
   (void)state;
   static input_t in;
-  static const char req[] = "GET / HTTP/1.1\r\nConnection: Upgrade, CLOSE\r\n\r\n";
+  static const char req[] = "GET / HTTP/1.1\r\nHost: a\r\nConnection: Upgrade, CLOSE\r\n\r\n";
   tn__http1_t p;
   assert_int_equal(parse_in_steps(&p, &in, req, sizeof req - 1, 0),
                    TN__PARSE_DONE);
@@ -211,6 +211,7 @@ static void test_rejects(void **state) {
       {"GET / HTTP/1.1\r\nContent-Length: 1, 1\r\n\r\n", 400},
       {"GET / HTTP/1.1\r\nContent-Length: 99999999999999999999\r\n\r\n", 400},
       {"GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n", 400},
+      {"GET / HTTP/1.1\r\nX: a\r\n\r\n", 400},             /* no Host */
       {"POST / HTTP/1.1\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n", 400},
       {"GET / HTTP/1.1\r\nX\0: a\r\n\r\n", 400},
   };
@@ -233,7 +234,7 @@ static void test_repeated_content_length_same_value(void **state) {
   (void)state;
   static input_t in;
   static const char req[] =
-      "POST / HTTP/1.1\r\nContent-Length: 4\r\nContent-Length: 4\r\n\r\n";
+      "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 4\r\nContent-Length: 4\r\n\r\n";
   tn__http1_t p;
   assert_int_equal(parse_in_steps(&p, &in, req, sizeof req - 1, 0),
                    TN__PARSE_DONE);
