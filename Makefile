@@ -26,9 +26,6 @@ EXAMPLE_LDFLAGS = -static
 endif
 CSTD     = -std=c11 -D_GNU_SOURCE
 ALL_CFLAGS = $(CSTD) $(WARN) $(OPT) -MMD -MP
-# lemon's parser template is not ours; its unused-parameter warnings are
-# the one thing relaxed, and only for the generated parser.
-LEMON_CFLAGS = -Wno-unused-parameter
 
 RE2C      = re2c
 RE2CFLAGS = -W --no-generation-date --no-version
@@ -104,7 +101,7 @@ $(OBJ)/gen/troute_lex.o: $(GEN)/troute_lex.c
 
 $(OBJ)/gen/troute_parse.o: $(GEN)/troute_parse.c
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) $(LEMON_CFLAGS) $(TORNC_INC) -c -o $@ $<
+	$(CC) $(ALL_CFLAGS) $(TORNC_INC) -c -o $@ $<
 
 $(TORNC): $(OBJ)/tornc/main.o $(TORNC_LIB)
 	@mkdir -p $(dir $@)
@@ -185,7 +182,7 @@ check: all unit
 test: deps-test
 	@$(MAKE) --no-print-directory check
 	@$(MAKE) --no-print-directory check BUILD=build/asan SANITIZE=1
-	@tests/run build build/asan
+	@tests/run build asan:build/asan
 
 # --- Benchmarks ------------------------------------------------------------
 

@@ -1,0 +1,176 @@
+/* troute_lex.re -- the .troute lexer (re2c).
+ *
+ * The driver reads a whole file into memory and ends it with a NUL, so the
+ * scanner needs no refilling (as ninja's lexer does): the NUL at the end of
+ * the buffer is the end of input, a NUL anywhere else is a stray byte.
+ *
+ * Tokens: the keywords app, include and route; identifiers; "strings" with
+ * the escapes \" \\ \n \t; "->"; ";". Blanks and comments (from # or // to
+ * the end of the line) separate tokens. Lines and columns are 1-based and
+ * columns count bytes, so a tab is one column.
+ *
+ * The lexer reports bad input itself and skips it; the parser driver then
+ * keeps quiet until the next ';' so one typo gives one error.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "tornc.h"
+#include "troute_parse.h"
+
+/*!re2c
+  re2c:define:YYCTYPE = "unsigned char";
+  re2c:define:YYCURSOR = "lx->cur";
+  re2c:yyfill:enable = 0;
+
+  nul      = "\x00";
+  newline  = "\n";
+  blank    = [ \t\r\v\f];
+  letter   = [a-zA-Z_];
+  digit    = [0-9];
+  ident    = letter (letter | digit)*;
+  comment  = ("#" | "//") [^\n\x00]*;
+  nonascii = [\x80-\xff];
+  strchar  = [^"\\\n\x00];
+*/
+
+void tc_lexer_init(tc_lexer *lx, const tc_file *file, tc_diags *diags)
+{
+  *lx = (tc_lexer){file, file->text, file->text, 1, diags, NULL};
+}
+
+static tc_pos pos_at(const tc_lexer *lx, const char *p)
+{
+  return (tc_pos){lx->file, lx->line, (int)(p - lx->line_start) + 1,
+                  (size_t)(p - lx->file->text)};
+}
+
+void tc_token_free(tc_token *tok)
+{
+  free(tok->str);
+  free(tok->str_cols);
+  tok->str = NULL;
+  tok->str_cols = NULL;
+}
+
+const char *tc_token_kind_name(int kind)
+{
+  switch (kind) {
+  case 0: return "end of input";
+  case TK_APP: return "'app'";
+  case TK_INCLUDE: return "'include'";
+  case TK_ROUTE: return "'route'";
+  case TK_ID: return "identifier";
+  case TK_STRING: return "string";
+  case TK_ARROW: return "'->'";
+  case TK_SEMI: return "';'";
+  default: return "token";
+  }
+}
+
+/* Appends one decoded byte and the column it came from to a string token. */
+static void str_add(tc_token *tok, tc_buf *val, int *cap, char c, int col)
+{
+  tc_buf_putn(val, &c, 1);
+  tok->str_cols = tc_grow(tok->str_cols, (int)val->len - 1, cap, sizeof(int));
+  tok->str_cols[val->len - 1] = col;
+}
+
+/* string: '"' (strchar | '\' ["\\nt])* '"'
+ * Called with the cursor after the opening quote. Returns TK_STRING, or 0
+ * after reporting an unterminated string (the cursor is then left on the
+ * end of the line, so the line count stays right). */
+static int lex_string(tc_lexer *lx, tc_token *tok)
+{
+  tc_buf val = {0};
+  int cap = 0;
+  for (;;) {
+    const char *s = lx->cur;
+    int col = (int)(s - lx->line_start) + 1;
+    /*!re2c
+      ["] {
+        str_add(tok, &val, &cap, '\0', col);
+        tok->str = val.data;
+        tok->str_len = val.len - 1;
+        tok->len = (size_t)(lx->cur - tok->text);
+        return TK_STRING;
+      }
+      "\\" ["\\] { str_add(tok, &val, &cap, s[1], col); continue; }
+      "\\n"      { str_add(tok, &val, &cap, '\n', col); continue; }
+      "\\t"      { str_add(tok, &val, &cap, '\t', col); continue; }
+      "\\" [^\n\x00] {
+        tc_error(lx->diags, pos_at(lx, s),
+                 "unknown escape sequence '\\%c' (known: \\\" \\\\ \\n \\t)",
+                 s[1]);
+        str_add(tok, &val, &cap, s[1], col);
+        continue;
+      }
+      strchar { str_add(tok, &val, &cap, *s, col); continue; }
+      "\\"? (newline | nul) {
+        lx->cur--;
+        tc_error(lx->diags, tok->pos, "unterminated string");
+        tc_buf_free(&val);
+        tc_token_free(tok);
+        return 0;
+      }
+    */
+  }
+}
+
+/* Reports a byte no token starts with; a run of them ("=>") is reported
+ * once, at its first byte. */
+static void stray(tc_lexer *lx, const char *s)
+{
+  bool run = s == lx->stray_end;
+  lx->stray_end = lx->cur;
+  if (run)
+    return;
+  unsigned char c = (unsigned char)*s;
+  if (c > 0x20 && c < 0x7f)
+    tc_error(lx->diags, pos_at(lx, s), "unexpected character '%c'", c);
+  else if (c >= 0x80)
+    tc_error(lx->diags, pos_at(lx, s), "unexpected non-ASCII character");
+  else
+    tc_error(lx->diags, pos_at(lx, s), "unexpected byte 0x%02x", c);
+}
+
+int tc_lex(tc_lexer *lx, tc_token *tok)
+{
+  for (;;) {
+    const char *s = lx->cur;
+    *tok = (tc_token){.pos = pos_at(lx, s), .text = s};
+#define TOKEN(k) (tok->len = (size_t)(lx->cur - s), tok->kind = (k))
+    /*!re2c
+      nul {
+        if (s == lx->file->text + lx->file->len) {
+          lx->cur = s; /* stay on the sentinel: the end repeats */
+          return TOKEN(0);
+        }
+        stray(lx, s);
+        continue;
+      }
+      newline {
+        lx->line++;
+        lx->line_start = lx->cur;
+        continue;
+      }
+      blank+ | comment { continue; }
+
+      "app"     { return TOKEN(TK_APP); }
+      "include" { return TOKEN(TK_INCLUDE); }
+      "route"   { return TOKEN(TK_ROUTE); }
+      ident     { return TOKEN(TK_ID); }
+      "->"      { return TOKEN(TK_ARROW); }
+      ";"       { return TOKEN(TK_SEMI); }
+      ["] {
+        if (lex_string(lx, tok))
+          return tok->kind = TK_STRING;
+        continue;
+      }
+
+      nonascii+ { stray(lx, s); continue; }
+      *         { stray(lx, s); continue; }
+    */
+#undef TOKEN
+  }
+}

@@ -1,0 +1,187 @@
+/* gen_header.c -- writes APP.h, the C face of a .troute program: route
+ * ids, one argument struct per route with parameters, the handler
+ * prototypes (with #line pointing at the .troute file, so a handler defined
+ * with the wrong signature is reported at its route) and the generated
+ * symbols.
+ */
+#include <string.h>
+
+#include "tornc.h"
+
+/* ---- Helpers shared by the generators ----------------------------------- */
+
+void tc_gen_upper(tc_buf *b, const char *name)
+{
+  for (const char *s = name; *s; s++) {
+    char c = (*s >= 'a' && *s <= 'z') ? (char)(*s - 'a' + 'A') : *s;
+    tc_buf_putn(b, &c, 1);
+  }
+}
+
+const tc_route *tc_gen_handler_owner(const tc_program *prog,
+                                     const tc_route *r)
+{
+  for (int i = 0; i < prog->nroutes; i++)
+    if (strcmp(prog->routes[i]->handler, r->handler) == 0)
+      return prog->routes[i];
+  return r;
+}
+
+void tc_gen_comment_text(tc_buf *b, const char *text)
+{
+  /* A "*" then "/" in a pattern would close the comment early. */
+  for (const char *s = text; *s; s++) {
+    tc_buf_putn(b, s, 1);
+    if (s[0] == '*' && s[1] == '/')
+      tc_buf_putn(b, "\\", 1);
+  }
+}
+
+void tc_gen_c_string(tc_buf *b, const char *text)
+{
+  tc_buf_putn(b, "\"", 1);
+  for (const char *s = text; *s; s++) {
+    if (*s == '"' || *s == '\\')
+      tc_buf_putn(b, "\\", 1);
+    tc_buf_putn(b, s, 1);
+  }
+  tc_buf_putn(b, "\"", 1);
+}
+
+/* ---- The header --------------------------------------------------------- */
+
+/* The number of the next line `b` will get: what a #line must say to put
+ * the numbering back in step with the file. */
+static int next_line(const tc_buf *b)
+{
+  int line = 1;
+  for (size_t i = 0; i < b->len; i++)
+    line += b->data[i] == '\n';
+  return line + 1;
+}
+
+static void gen_guard(tc_buf *out, const char *app, bool open)
+{
+  tc_buf_printf(out, open ? "#ifndef TORN_APP_" : "#endif /* TORN_APP_");
+  tc_gen_upper(out, app);
+  tc_buf_printf(out, open ? "_H\n#define TORN_APP_" : "_H */\n");
+  if (open) {
+    tc_gen_upper(out, app);
+    tc_buf_printf(out, "_H\n\n#include <torn.h>\n");
+  }
+}
+
+/* enum APP_route { APP_ROUTE_NAME, ..., APP_ROUTE_COUNT }; */
+static void gen_route_enum(tc_buf *out, const tc_program *prog)
+{
+  const char *app = tc_program_app(prog);
+  tc_buf_printf(out, "\n/* Route ids, in declaration order. */\nenum %s_route {\n",
+                app);
+  for (int i = 0; i < prog->nroutes; i++) {
+    const tc_route *r = prog->routes[i];
+    tc_buf_printf(out, "  ");
+    tc_gen_upper(out, app);
+    tc_buf_printf(out, "_ROUTE_");
+    tc_gen_upper(out, r->name);
+    tc_buf_printf(out, ", /* ");
+    tc_methods_text(out, r->methods);
+    tc_buf_printf(out, " \"");
+    tc_gen_comment_text(out, r->pattern->text);
+    tc_buf_printf(out, "\" */\n");
+  }
+  tc_buf_printf(out, "  ");
+  tc_gen_upper(out, app);
+  tc_buf_printf(out, "_ROUTE_COUNT\n};\n");
+}
+
+/* struct APP_NAME_args { one member per parameter }; */
+static void gen_args_struct(tc_buf *out, const char *app, const tc_route *r)
+{
+  tc_buf_printf(out, "\n/* The parameters of route '%s'. */\nstruct %s_%s_args {\n",
+                r->name, app, r->name);
+  for (int i = 0; i < r->pattern->nsegs; i++) {
+    const tc_seg *s = &r->pattern->segs[i];
+    if (s->kind == TC_SEG_PARAM)
+      tc_buf_printf(out, "  %s %s; /* {%s:%s} */\n", s->type->ctype, s->text,
+                    s->text, s->type->name);
+  }
+  tc_buf_printf(out, "};\n");
+}
+
+/* One prototype per handler, at the line of the first route naming it. */
+static void gen_prototypes(tc_buf *out, const tc_program *prog,
+                           const tc_gen_paths *paths)
+{
+  const char *app = tc_program_app(prog);
+  tc_buf_printf(out, "\n/* The handlers, written by the user. */\n");
+  for (int i = 0; i < prog->nroutes; i++) {
+    const tc_route *r = prog->routes[i];
+    if (tc_gen_handler_owner(prog, r) != r)
+      continue;
+    tc_buf_printf(out, "#line %d ", r->handler_pos.line);
+    tc_gen_c_string(out, r->handler_pos.file->name);
+    if (r->pattern->nparams == 0)
+      tc_buf_printf(out, "\nvoid %s(tn_req_t *req);\n", r->handler);
+    else
+      tc_buf_printf(out,
+                    "\nvoid %s(tn_req_t *req, const struct %s_%s_args *args);\n",
+                    r->handler, app, r->name);
+  }
+  tc_buf_printf(out, "#line %d ", next_line(out));
+  tc_gen_c_string(out, paths->header);
+  tc_buf_printf(out, "\n");
+}
+
+static int max_params(const tc_program *prog)
+{
+  int n = 1;
+  for (int i = 0; i < prog->nroutes; i++)
+    if (prog->routes[i]->pattern->nparams > n)
+      n = prog->routes[i]->pattern->nparams;
+  return n;
+}
+
+/* The matcher, the app and the names table (APP_routes.c defines them). */
+static void gen_symbols(tc_buf *out, const tc_program *prog)
+{
+  const char *app = tc_program_app(prog);
+  tc_buf_printf(out, "\n/* The most parameters of any route: the size of "
+                     "%s_match()'s caps. */\n#define ",
+                app);
+  tc_gen_upper(out, app);
+  tc_buf_printf(out, "_MAX_PARAMS %d\n", max_params(prog));
+  tc_buf_printf(
+      out,
+      "\n/* Matches `path` (`len` bytes) and `method` (one TN_METHOD_* bit).\n"
+      " * Returns the route id with the parameters' text in caps[0..], or -1\n"
+      " * with *allow = the methods the path accepts (0 if none). */\n"
+      "int %s_match(unsigned method, const char *path, size_t len,\n"
+      "    tn_str_t *caps, unsigned *allow);\n\n"
+      "/* The application, for tn_main() or tn_serve(). */\n"
+      "extern const tn_app_t %s_app;\n\n"
+      "/* The name of each route, by id. */\n"
+      "extern const char *const %s_route_names[",
+      app, app, app);
+  tc_gen_upper(out, app);
+  tc_buf_printf(out, "_ROUTE_COUNT];\n\n");
+}
+
+void tc_gen_header(tc_buf *out, const tc_program *prog,
+                   const tc_gen_paths *paths)
+{
+  const char *app = tc_program_app(prog);
+  tc_buf_printf(out, "/* %s.h -- generated by tornc %s. Do not edit: edit the "
+                     ".troute file. */\n",
+                app, TORNC_VERSION);
+  gen_guard(out, app, true);
+  for (int i = 0; i < prog->nincludes; i++)
+    tc_buf_printf(out, "%s#include \"%s\"\n", i ? "" : "\n",
+                  prog->includes[i].text);
+  gen_route_enum(out, prog);
+  for (int i = 0; i < prog->nroutes; i++)
+    if (prog->routes[i]->pattern->nparams > 0)
+      gen_args_struct(out, app, prog->routes[i]);
+  gen_prototypes(out, prog, paths);
+  gen_symbols(out, prog);
+  gen_guard(out, app, false);
+}

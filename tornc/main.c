@@ -1,0 +1,272 @@
+/* main.c -- the tornc driver: reads the options, then runs the stages in
+ * order: lex and parse every input file into one program, check it, and
+ * generate APP.h, APP_routes.re and APP_main.c.
+ *
+ * Exit status: 0 on success, 1 when the input has errors (they are all
+ * printed and no output file is left behind), 2 on bad usage.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "tornc.h"
+
+typedef struct {
+  const char *outdir;  /* -o DIR, default "." */
+  bool deps;           /* -M: print make dependencies only */
+  char **inputs;       /* the .troute files, in order */
+  int ninputs;
+} options;
+
+static void usage(FILE *out)
+{
+  fputs("usage: tornc [options] FILE.troute...\n"
+        "Compiles the .troute files (one program) into APP.h, APP_routes.re\n"
+        "and APP_main.c, APP being the name of the program's 'app'.\n"
+        "\n"
+        "options:\n"
+        "  -o DIR     write the output files into DIR (default: .; created\n"
+        "             if missing)\n"
+        "  -M         print the make dependencies of the output files on\n"
+        "             the inputs, and write nothing\n"
+        "  --help     print this help and exit\n"
+        "  --version  print the version and exit\n",
+        out);
+}
+
+static int bad_usage(const char *fmt, const char *arg)
+{
+  fputs("tornc: ", stderr);
+  fprintf(stderr, fmt, arg);
+  fputs("\nTry 'tornc --help' for more information.\n", stderr);
+  return 2;
+}
+
+/* Fills `o` from the command line. Returns -1 to go on, else the exit
+ * status (0 after --help or --version, 2 on bad usage). */
+static int parse_args(int argc, char **argv, options *o)
+{
+  *o = (options){.outdir = ".", .inputs = tc_xcalloc((size_t)argc,
+                                                     sizeof(char *))};
+  bool only_files = false;
+  for (int i = 1; i < argc; i++) {
+    char *a = argv[i];
+    if (only_files || a[0] != '-' || a[1] == '\0') {
+      o->inputs[o->ninputs++] = a;
+    } else if (strcmp(a, "--") == 0) {
+      only_files = true;
+    } else if (strcmp(a, "--help") == 0) {
+      usage(stdout);
+      return 0;
+    } else if (strcmp(a, "--version") == 0) {
+      printf("tornc %s\n", TORNC_VERSION);
+      return 0;
+    } else if (strcmp(a, "-M") == 0) {
+      o->deps = true;
+    } else if (strncmp(a, "-o", 2) == 0) {
+      o->outdir = a[2] ? a + 2 : (i + 1 < argc ? argv[++i] : NULL);
+      if (!o->outdir || !*o->outdir)
+        return bad_usage("option '%s' needs a directory", "-o");
+    } else {
+      return bad_usage("unknown option '%s'", a);
+    }
+  }
+  if (o->ninputs == 0)
+    return bad_usage("no input files%s", "");
+  return -1;
+}
+
+/* ---- Input -------------------------------------------------------------- */
+
+/* Reads file `name` whole, with the NUL sentinel the lexer relies on. */
+static bool read_file(tc_file *f, const char *name, int index)
+{
+  *f = (tc_file){.name = name, .index = index};
+  FILE *in = fopen(name, "rb");
+  if (!in)
+    return false;
+  tc_buf b = {0};
+  char chunk[8192];
+  size_t n;
+  while ((n = fread(chunk, 1, sizeof chunk, in)) > 0)
+    tc_buf_putn(&b, chunk, n);
+  bool ok = !ferror(in);
+  fclose(in);
+  f->text = b.data ? b.data : tc_strdup("");
+  f->len = b.len;
+  return ok;
+}
+
+/* ---- Output ------------------------------------------------------------- */
+
+/* DIR/NAME, or just NAME when DIR is "." so paths stay short. */
+static char *out_path(const char *dir, const char *app, const char *suffix)
+{
+  tc_buf b = {0};
+  size_t dl = strlen(dir);
+  if (strcmp(dir, ".") != 0)
+    tc_buf_printf(&b, "%s%s", dir, dir[dl - 1] == '/' ? "" : "/");
+  tc_buf_printf(&b, "%s%s", app, suffix);
+  return b.data;
+}
+
+/* mkdir -p: makes DIR and its missing parents. */
+static bool make_dirs(const char *dir)
+{
+  char *path = tc_strdup(dir);
+  bool ok = true;
+  for (char *p = path + 1; ok; p++) {
+    bool last = *p == '\0';
+    if (*p != '/' && !last)
+      continue;
+    *p = '\0';
+    if (mkdir(path, 0777) != 0 && errno != EEXIST)
+      ok = false;
+    if (last)
+      break;
+    *p = '/';
+  }
+  struct stat st;
+  ok = ok && stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+  free(path);
+  return ok;
+}
+
+static bool write_file(const char *path, const tc_buf *b)
+{
+  FILE *out = fopen(path, "wb");
+  if (!out)
+    return false;
+  bool ok = fwrite(b->data, 1, b->len, out) == b->len;
+  return fclose(out) == 0 && ok;
+}
+
+enum { NOUT = 3 };
+
+/* Writes every output to a temporary file, then renames them all into
+ * place, so a failure leaves no half-written or mismatched outputs. */
+static int write_outputs(char *paths[NOUT], tc_buf bufs[NOUT])
+{
+  char *tmps[NOUT] = {0};
+  int failed = -1;
+  for (int i = 0; i < NOUT && failed < 0; i++) {
+    tc_buf t = {0};
+    tc_buf_printf(&t, "%s.tmp", paths[i]);
+    tmps[i] = t.data;
+    if (!write_file(tmps[i], &bufs[i]))
+      failed = i;
+  }
+  for (int i = 0; i < NOUT && failed < 0; i++)
+    if (rename(tmps[i], paths[i]) != 0)
+      failed = i;
+  if (failed >= 0) {
+    fprintf(stderr, "tornc: error: cannot write '%s': %s\n", paths[failed],
+            strerror(errno));
+    for (int i = 0; i < NOUT; i++)
+      if (tmps[i])
+        remove(tmps[i]);
+  }
+  for (int i = 0; i < NOUT; i++)
+    free(tmps[i]);
+  return failed >= 0;
+}
+
+/* Prints a file name for a makefile rule. */
+static void print_make_name(const char *s)
+{
+  for (; *s; s++) {
+    if (*s == ' ' || *s == '#')
+      putchar('\\');
+    else if (*s == '$')
+      putchar('$');
+    putchar(*s);
+  }
+}
+
+static const char *const suffixes[NOUT] = {".h", "_routes.re", "_main.c"};
+
+static void print_deps(char *paths[NOUT], const options *o)
+{
+  for (int i = 0; i < NOUT; i++) {
+    fputs(i ? " " : "", stdout);
+    print_make_name(paths[i]);
+  }
+  putchar(':');
+  for (int i = 0; i < o->ninputs; i++) {
+    putchar(' ');
+    print_make_name(o->inputs[i]);
+  }
+  putchar('\n');
+}
+
+/* Generates the three outputs of a checked program (or prints -M). */
+static int generate(const tc_program *prog, const options *o)
+{
+  const char *app = tc_program_app(prog);
+  char *paths[NOUT];
+  for (int i = 0; i < NOUT; i++)
+    paths[i] = out_path(o->outdir, app, suffixes[i]);
+  int status = 0;
+  if (o->deps) {
+    print_deps(paths, o);
+  } else if (!make_dirs(o->outdir)) {
+    fprintf(stderr, "tornc: error: cannot create directory '%s': %s\n",
+            o->outdir, strerror(errno));
+    status = 1;
+  } else {
+    tc_buf bufs[NOUT] = {{0}};
+    tc_gen_paths gp = {paths[0]};
+    tc_gen_header(&bufs[0], prog, &gp);
+    tc_gen_routes(&bufs[1], prog);
+    tc_gen_main(&bufs[2], prog);
+    status = write_outputs(paths, bufs);
+    for (int i = 0; i < NOUT; i++)
+      tc_buf_free(&bufs[i]);
+  }
+  for (int i = 0; i < NOUT; i++)
+    free(paths[i]);
+  return status;
+}
+
+/* ---- The stages ----------------------------------------------------------- */
+
+static int compile(const options *o)
+{
+  tc_file *files = tc_xcalloc((size_t)o->ninputs, sizeof *files);
+  tc_program prog = {0};
+  tc_diags diags = {0};
+  int status = 0;
+  for (int i = 0; i < o->ninputs && status == 0; i++) {
+    if (!read_file(&files[i], o->inputs[i], i)) {
+      fprintf(stderr, "tornc: error: cannot read '%s': %s\n", o->inputs[i],
+              strerror(errno));
+      status = 1;
+    }
+  }
+  if (status == 0) {
+    for (int i = 0; i < o->ninputs; i++)
+      tc_parse_file(&prog, &files[i], &diags);
+    tc_check(&prog, &files[0], &diags);
+    tc_diags_print(&diags, stderr);
+    status = diags.errors ? 1 : generate(&prog, o);
+  }
+  tc_diags_free(&diags);
+  tc_program_free(&prog);
+  for (int i = 0; i < o->ninputs; i++)
+    free(files[i].text);
+  free(files);
+  return status;
+}
+
+int main(int argc, char **argv)
+{
+  options o;
+  int status = parse_args(argc, argv, &o);
+  if (status < 0)
+    status = compile(&o);
+  free(o.inputs);
+  return status;
+}

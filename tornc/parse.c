@@ -1,0 +1,276 @@
+/* parse.c -- the parser driver and the grammar's actions.
+ *
+ * tc_parse_file() hands the lexer's tokens to the lemon parser generated
+ * from grammar/troute_parse.y; the grammar's actions are the tc_act_*
+ * functions below, each building or adding one AST node. Errors go to the
+ * shared diagnostics and parsing goes on.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "tornc.h"
+#include "troute_parse.h"
+
+/* The lemon-generated parser (troute_parse.c). */
+void *tc_lemonAlloc(void *(*alloc)(size_t));
+void tc_lemon(void *parser, int kind, tc_token tok, tc_parser *ps);
+void tc_lemonFree(void *parser, void (*dealloc)(void *));
+
+/* ---- AST lifetime ------------------------------------------------------ */
+
+void tc_pattern_free(tc_pattern *p)
+{
+  if (!p)
+    return;
+  for (int i = 0; i < p->nsegs; i++)
+    free(p->segs[i].text);
+  free(p->segs);
+  free(p->text);
+  free(p->key);
+  free(p);
+}
+
+void tc_route_free(tc_route *r)
+{
+  if (!r)
+    return;
+  free(r->name);
+  free(r->handler);
+  tc_pattern_free(r->pattern);
+  free(r);
+}
+
+void tc_program_free(tc_program *prog)
+{
+  for (int i = 0; i < prog->napps; i++)
+    free(prog->apps[i].text);
+  for (int i = 0; i < prog->nincludes; i++)
+    free(prog->includes[i].text);
+  for (int i = 0; i < prog->nroutes; i++)
+    tc_route_free(prog->routes[i]);
+  free(prog->apps);
+  free(prog->includes);
+  free(prog->routes);
+  *prog = (tc_program){0};
+}
+
+const char *tc_program_app(const tc_program *prog)
+{
+  return prog->napps > 0 ? prog->apps[0].text : "app";
+}
+
+/* ---- Grammar actions ---------------------------------------------------- */
+
+static char *token_text(const tc_token *tok)
+{
+  return tc_strndup(tok->text, tok->len);
+}
+
+/* decl ::= APP ID SEMI */
+void tc_act_app(tc_parser *ps, tc_token *name)
+{
+  tc_program *p = ps->prog;
+  p->apps = tc_grow(p->apps, p->napps, &p->capps, sizeof *p->apps);
+  p->apps[p->napps++] = (tc_name){token_text(name), name->pos};
+}
+
+/* decl ::= INCLUDE STRING SEMI */
+void tc_act_include(tc_parser *ps, tc_token *path)
+{
+  tc_program *p = ps->prog;
+  p->includes =
+      tc_grow(p->includes, p->nincludes, &p->cincludes, sizeof *p->includes);
+  p->includes[p->nincludes++] = (tc_name){path->str, path->pos};
+  path->str = NULL;
+  tc_token_free(path);
+}
+
+/* decl ::= route */
+void tc_act_add_route(tc_parser *ps, tc_route *route)
+{
+  tc_program *p = ps->prog;
+  p->routes = tc_grow(p->routes, p->nroutes, &p->croutes, sizeof *p->routes);
+  p->routes[p->nroutes++] = route;
+}
+
+/* route ::= ROUTE ID methods pattern ARROW ID SEMI */
+tc_route *tc_act_route(tc_parser *ps, tc_token *kw, tc_token *name,
+                       unsigned methods, tc_pattern *pattern,
+                       tc_token *handler)
+{
+  (void)ps;
+  tc_route *r = tc_xcalloc(1, sizeof *r);
+  r->pos = kw->pos;
+  r->name = token_text(name);
+  r->name_pos = name->pos;
+  r->methods = methods;
+  r->pattern = pattern;
+  r->handler = token_text(handler);
+  r->handler_pos = handler->pos;
+  return r;
+}
+
+static const struct {
+  const char *word;
+  unsigned bits;
+} method_words[] = {
+    {"GET", TC_GET | TC_HEAD}, {"POST", TC_POST},
+    {"PUT", TC_PUT},           {"PATCH", TC_PATCH},
+    {"DELETE", TC_DELETE},     {"OPTIONS", TC_OPTIONS},
+    {"ANY", TC_ANY | TC_HEAD},
+};
+
+/* methods ::= ID | methods ID
+ * Adds the method `word` names to the set `methods`. HEAD is never
+ * written: GET brings it along. */
+unsigned tc_act_method(tc_parser *ps, unsigned methods, tc_token *word)
+{
+  for (size_t i = 0; i < sizeof method_words / sizeof method_words[0]; i++) {
+    if (strlen(method_words[i].word) != word->len ||
+        memcmp(method_words[i].word, word->text, word->len) != 0)
+      continue;
+    if (methods & method_words[i].bits & ~TC_HEAD)
+      tc_error(ps->diags, word->pos, "method '%.*s' is already listed",
+               (int)word->len, word->text);
+    return methods | method_words[i].bits;
+  }
+  if (word->len == 4 && memcmp(word->text, "HEAD", 4) == 0)
+    tc_error(ps->diags, word->pos,
+             "'HEAD' is not written: a GET route serves HEAD");
+  else
+    tc_error(ps->diags, word->pos,
+             "unknown method '%.*s' (known: GET, POST, PUT, PATCH, DELETE, "
+             "OPTIONS, ANY)",
+             (int)word->len, word->text);
+  return methods;
+}
+
+static const char *const method_names[] = {
+    "GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"};
+
+void tc_methods_c(tc_buf *b, unsigned mask)
+{
+  const char *sep = "";
+  for (int i = 0; i < 7; i++) {
+    if (mask & (1u << i)) {
+      tc_buf_printf(b, "%sTN_METHOD_%s", sep, method_names[i]);
+      sep = " | ";
+    }
+  }
+}
+
+void tc_methods_text(tc_buf *b, unsigned mask)
+{
+  if (mask & TC_GET)
+    mask &= ~(unsigned)TC_HEAD;
+  if (mask == TC_ANY) {
+    tc_buf_printf(b, "ANY");
+    return;
+  }
+  const char *sep = "";
+  for (int i = 0; i < 7; i++) {
+    if (mask & (1u << i)) {
+      tc_buf_printf(b, "%s%s", sep, method_names[i]);
+      sep = " ";
+    }
+  }
+}
+
+/* Writes "X", "X or Y", "X, Y or Z" for the token kinds in `set`. */
+static void expected_list(tc_buf *b, unsigned set)
+{
+  int total = 0, done = 0;
+  for (int k = 1; k < 32; k++)
+    total += (set >> k) & 1;
+  for (int k = 1; k < 32; k++) {
+    if (!((set >> k) & 1))
+      continue;
+    done++;
+    const char *sep = done == 1 ? "" : done == total ? " or " : ", ";
+    tc_buf_printf(b, "%s%s", sep, tc_token_kind_name(k));
+  }
+}
+
+/* The %syntax_error of the grammar. Like a C compiler, it says what was
+ * expected and what was found instead, and points just after the last good
+ * token: where a missing ';' or '->' belongs. After a complete declaration
+ * there is nothing to point after, so the unexpected token is shown. */
+void tc_act_syntax_error(tc_parser *ps, const tc_token *tok,
+                         unsigned expected)
+{
+  ps->syntax_error = true;
+  if (ps->recovering)
+    return;
+  ps->recovering = true;
+
+  tc_buf msg = {0};
+  if (expected) {
+    tc_buf_printf(&msg, "expected ");
+    expected_list(&msg, expected);
+  } else {
+    tc_buf_printf(&msg, "syntax error");
+  }
+  if (tok->kind == 0)
+    tc_buf_printf(&msg, " at end of input");
+  else if (tok->kind == TK_STRING)
+    tc_buf_printf(&msg, " before string %.*s", (int)tok->len, tok->text);
+  else
+    tc_buf_printf(&msg, " before '%.*s'", (int)tok->len, tok->text);
+
+  bool after_decl = ps->prev_kind == 0 || ps->prev_kind == TK_SEMI;
+  tc_error(ps->diags, after_decl ? tok->pos : ps->prev_end, "%s", msg.data);
+  tc_buf_free(&msg);
+}
+
+/* ---- Driver ------------------------------------------------------------- */
+
+/* Hands one token to lemon, remembering where it ended. */
+static void feed(void *lemon, tc_parser *ps, tc_token *tok)
+{
+  int kind = tok->kind;
+  tc_pos end = tc_pos_add(tok->pos, (int)tok->len);
+  tc_lemon(lemon, kind, *tok, ps);
+  ps->prev_kind = kind;
+  ps->prev_end = end;
+  if (kind == TK_SEMI)
+    ps->recovering = false;
+}
+
+static bool starts_decl(int kind)
+{
+  return kind == TK_APP || kind == TK_INCLUDE || kind == TK_ROUTE;
+}
+
+/* A syntax error on a keyword left lemon skipping to the next ';' with
+ * the keyword thrown away. Keywords are reserved, so one always starts a
+ * new declaration: end the broken one with a ';' and hand the keyword
+ * over again, so that one missing ';' does not lose the next declaration
+ * too. */
+static void resync(void *lemon, tc_parser *ps, tc_token *kw)
+{
+  tc_token semi = {.kind = TK_SEMI, .pos = kw->pos, .text = ";"};
+  feed(lemon, ps, &semi);
+  tc_token again = *kw;
+  feed(lemon, ps, &again);
+}
+
+void tc_parse_file(tc_program *prog, const tc_file *file, tc_diags *diags)
+{
+  tc_parser ps = {.prog = prog, .diags = diags};
+  tc_lexer lx;
+  tc_lexer_init(&lx, file, diags);
+  void *lemon = tc_lemonAlloc(malloc);
+  tc_token tok;
+  do {
+    int errors = diags->errors;
+    tc_lex(&lx, &tok);
+    if (diags->errors != errors)
+      ps.recovering = true;
+    tc_token kw = tok;
+    ps.syntax_error = false;
+    feed(lemon, &ps, &tok);
+    if (ps.syntax_error && starts_decl(kw.kind))
+      resync(lemon, &ps, &kw);
+  } while (tok.kind != 0);
+  tc_lemonFree(lemon, free);
+}
