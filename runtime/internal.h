@@ -30,6 +30,7 @@
 #define TN__MAX_HEADERS 64            /* header lines -> 431 */
 #define TN__MAX_OUT_HEADERS 16        /* headers a handler may set */
 #define TN__LINGER_MS 2000            /* read-and-discard after an error */
+#define TN__STOP_DEADLINE_MS 10000    /* then a stop closes what is left */
 #define TN__POOL_KEEP (64 * 1024)     /* a pooled buffer larger is freed */
 
 /* --- Byte buffers ------------------------------------------------------ */
@@ -182,6 +183,7 @@ struct tn__worker_s {
   uv_signal_t sigint;
   uv_signal_t sigterm;
   uv_timer_t date_timer;
+  uv_timer_t stop_timer; /* the graceful stop's deadline */
   const tn_app_t *app;
   const tn_options_t *opts;
   char date[40]; /* "Date: Sun, 06 Nov 1994 08:49:37 GMT\r\n" */

@@ -98,6 +98,19 @@ static void close_idle(uv_handle_t *handle, void *arg) {
     tn__conn_close(c);
 }
 
+static void close_any(uv_handle_t *handle, void *arg) {
+  tn__worker_t *w = arg;
+  if (handle->type == UV_TCP && handle != (uv_handle_t *)&w->listener)
+    tn__conn_close(handle->data);
+}
+
+/* A client that never finishes its request must not hold the stop up. */
+static void on_stop_deadline(uv_timer_t *timer) {
+  tn__worker_t *w = timer->data;
+  uv_walk(&w->loop, close_any, w);
+  uv_close((uv_handle_t *)&w->stop_timer, NULL);
+}
+
 static void stop(tn__worker_t *w) {
   if (w->stopping)
     return;
@@ -107,6 +120,14 @@ static void stop(tn__worker_t *w) {
   uv_close((uv_handle_t *)&w->sigterm, NULL);
   uv_close((uv_handle_t *)&w->date_timer, NULL);
   uv_walk(&w->loop, close_idle, w);
+  if (w->nconns == 0)
+    return;
+  uv_timer_init(&w->loop, &w->stop_timer);
+  w->stop_timer.data = w;
+  uv_timer_start(&w->stop_timer, on_stop_deadline, TN__STOP_DEADLINE_MS, 0);
+  /* The deadline must not keep the loop alive once the last connection
+   * has gone. */
+  uv_unref((uv_handle_t *)&w->stop_timer);
 }
 
 static void on_signal(uv_signal_t *handle, int signum) {
@@ -114,14 +135,18 @@ static void on_signal(uv_signal_t *handle, int signum) {
   stop(handle->data);
 }
 
+static void close_leftover(uv_handle_t *handle, void *arg) {
+  (void)arg;
+  if (!uv_is_closing(handle))
+    uv_close(handle, NULL);
+}
+
 /* --- Serving ----------------------------------------------------------- */
 
 static int run(tn__worker_t *w) {
   int err = listen_on(w);
-  if (err) {
-    uv_close((uv_handle_t *)&w->listener, NULL);
+  if (err)
     return err;
-  }
   uv_signal_init(&w->loop, &w->sigint);
   uv_signal_init(&w->loop, &w->sigterm);
   uv_timer_init(&w->loop, &w->date_timer);
@@ -145,7 +170,9 @@ int tn_serve(const tn_app_t *app, const tn_options_t *opts) {
   int err = uv_loop_init(&w->loop);
   if (!err) {
     err = run(w);
-    /* Let close callbacks of a failed start run before closing the loop. */
+    /* Only unreferenced handles (the stop deadline) or those of a failed
+     * start can be left: close them and let their callbacks run. */
+    uv_walk(&w->loop, close_leftover, NULL);
     uv_run(&w->loop, UV_RUN_DEFAULT);
     uv_loop_close(&w->loop);
   }

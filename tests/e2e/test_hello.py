@@ -582,6 +582,32 @@ suite.add("SIGTERM with an idle keep-alive connection open -> exit 0 "
           "within 5 s", stop_case(signal.SIGTERM, True))
 
 
+def t_stop_with_half_a_request():
+    """A client that sent half a request must not hold the stop up past the
+    10 s deadline; a finished request on another connection still counts."""
+    s = Server(BINARY).start()
+    c = s.connect()
+    try:
+        c.send(b"GET / HTTP/1.1\r\nHost: a\r\nX-Half: ")
+        time.sleep(0.2)
+        t0 = time.monotonic()
+        code = s.signal_stop(signal.SIGTERM, timeout=20)
+        took = time.monotonic() - t0
+        note("stopped in %.2f s" % took)
+        check(code is not None, "server still running 20 s after SIGTERM")
+        check_eq(code, 0, "exit status")
+        check(took >= 5, "stopped after %.2f s: the half request was cut "
+              "before its deadline" % took)
+        check(not sanitizer_lines(s.stderr_text()), "sanitizer report")
+    finally:
+        c.close()
+        s.kill()
+
+
+suite.add("SIGTERM with half a request pending -> exit 0 at the deadline",
+          t_stop_with_half_a_request)
+
+
 def t_final_stop():
     global SERVER
     s, SERVER = SERVER, None
