@@ -40,7 +40,9 @@ extern "C" {
   X(ENOMEM, -4, "out of memory")                                           \
   X(ERANGE, -5, "value out of range")                                      \
   X(EHEADER, -6, "header name or value not allowed")                       \
-  X(ESTATE, -7, "the response has already been sent")
+  X(ESTATE, -7, "the response has already been sent")                    \
+  X(ENOROUTE, -8, "no route has that name")                               \
+  X(EARITY, -9, "wrong number of arguments for the route")
 
 typedef enum {
 #define TN__ERRNO_ENUM(name, value, msg) TN_##name = value,
@@ -98,6 +100,11 @@ tn_str_t tn_req_body(const tn_req_t *req);
  * {NULL, 0} if the request has none. */
 tn_str_t tn_req_header(const tn_req_t *req, const char *name);
 
+/* Memory that lives until the request ends (its response is sent), then
+ * is freed at once: for handler scratch and decoded parameters. Aligned
+ * for any type; NULL when out of memory. */
+void *tn_req_alloc(tn_req_t *req, size_t size);
+
 /* --- Responses --------------------------------------------------------- */
 
 /* Set the status code (default 200). Returns TN_EINVAL outside 100..599. */
@@ -121,6 +128,11 @@ int tn_vprintf(tn_req_t *req, const char *fmt, va_list ap);
 int tn_write_json(tn_req_t *req, const json_t *value);
 int tn_write_json_new(tn_req_t *req, json_t *value);
 
+/* Redirect to `url` with `status` (301, 302, 303, 307 or 308; anything
+ * else is TN_EINVAL): sets Location and an empty body. Tornado's
+ * self.redirect(). A URL with CR, LF or NUL is refused (TN_EHEADER). */
+int tn_redirect(tn_req_t *req, const char *url, int status);
+
 /* --- Route parameters (used by tornc's generated code) ------------------ */
 
 /* Parse a whole decimal integer: an optional '-', then digits. Returns
@@ -128,7 +140,71 @@ int tn_write_json_new(tn_req_t *req, json_t *value);
 int tn_parse_int64(tn_str_t s, int64_t *out);
 int tn_parse_uint64(tn_str_t s, uint64_t *out);
 
+/* Percent-decode a captured path parameter. Returns `s` itself when it
+ * holds no '%', else the decoded bytes in memory from tn_req_alloc. The
+ * runtime has already answered 400 to a path with a malformed escape, so
+ * this cannot fail but for memory (then {NULL, 0}). "%2F" decodes to '/':
+ * it never acted as a separator while matching. */
+tn_str_t tn_req_decode(tn_req_t *req, tn_str_t s);
+
+/* Decode %XX escapes of `n` bytes at `in` into `out` (room for n bytes;
+ * may be `in` itself). Returns the decoded length, or TN_EINVAL for a '%'
+ * not followed by two hex digits. '+' is left alone: this is a path. */
+int tn_percent_decode(char *out, const char *in, size_t n);
+
+/* --- URL building (tornc's generated URL builders use these) ----------- */
+
+/* A URL being written into a caller's buffer, snprintf-style: the length
+ * is counted even past `size`, so the caller can tell truncation. */
+typedef struct {
+  char *out;   /* the caller's buffer */
+  size_t size; /* its size, NUL included */
+  size_t len;  /* the URL's full length so far */
+  int err;     /* the first error, or 0 */
+} tn_url_t;
+
+void tn_url_init(tn_url_t *u, char *out, size_t size);
+/* Append bytes that are already a valid URL part (route literals). */
+void tn_url_lit(tn_url_t *u, const char *s, size_t n);
+void tn_url_int64(tn_url_t *u, int64_t v);
+void tn_url_uint64(tn_url_t *u, uint64_t v);
+/* Append one path segment, percent-encoding every byte but RFC 3986's
+ * unreserved characters, sub-delims, ':' and '@' -- '/' included. */
+void tn_url_segment(tn_url_t *u, tn_str_t s);
+/* Append the rest of a path: as tn_url_segment, but '/' stays '/'. */
+void tn_url_path(tn_url_t *u, tn_str_t s);
+/* Record an error (a value outside its parameter's pattern). */
+void tn_url_fail(tn_url_t *u, int err);
+/* NUL-terminate (when size > 0) and return the URL's length, which is >=
+ * size when it was truncated, or the first error recorded. */
+int tn_url_finish(tn_url_t *u);
+
 /* --- Applications ------------------------------------------------------ */
+
+/* Matches a path: see the generated APP_match() in APP.h. path[len] must
+ * be readable and one of '\0', '?' or ' ' (a request's path is always
+ * followed by one of them), so the automaton needs no bounds checks. */
+typedef int (*tn_match_cb)(unsigned method, const char *path, size_t len,
+                           tn_str_t *caps, unsigned *allow);
+
+/* One named route, for building its URL by name at run time. */
+typedef struct {
+  const char *name;
+  unsigned nparams;
+  /* Builds the URL from the parameters' text, each checked against its
+   * parameter's type or pattern (TN_EINVAL if one does not fit). Returns
+   * as tn_url_finish. */
+  int (*reverse)(char *out, size_t size, const tn_str_t *args);
+} tn_route_t;
+
+/* App-wide settings, from the .troute file. */
+enum {
+  /* `trailing_slash redirect;`: a path that matches nothing but would with
+   * its trailing '/' added or removed is redirected there (301; 308 for
+   * methods other than GET and HEAD). */
+  TN_APP_SLASH_REDIRECT = 1u << 0
+};
+
 
 /* Routes one request: matches its path and method, calls the handler and
  * returns 0; or returns TN_ENOTFOUND (answered 404) or TN_EMETHOD with
@@ -139,7 +215,22 @@ typedef int (*tn_dispatch_cb)(tn_req_t *req, unsigned *allow);
 typedef struct {
   const char *name;        /* the `app NAME;` of the .troute file */
   tn_dispatch_cb dispatch; /* the generated router */
+  tn_match_cb match;       /* the generated matcher, APP_match */
+  const tn_route_t *routes; /* the named routes, by route id */
+  size_t nroutes;
+  unsigned flags;          /* TN_APP_* */
 } tn_app_t;
+
+/* The application serving `req`. */
+const tn_app_t *tn_req_app(const tn_req_t *req);
+
+/* Tornado's reverse_url: the URL of route `name` with `nargs` arguments
+ * given as text. Returns its length (>= size when truncated), TN_ENOROUTE
+ * for an unknown name, TN_EARITY for a wrong count, TN_EINVAL for a value
+ * its parameter does not accept. The typed APP_url_NAME() builders of the
+ * generated header check all of this at C compile time instead. */
+int tn_reverse_url(const tn_app_t *app, char *out, size_t size,
+                   const char *name, const char *const *args, size_t nargs);
 
 /* Server options; tn_options_init fills in the defaults. */
 typedef struct {
