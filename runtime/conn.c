@@ -184,18 +184,11 @@ static bool wants_keep_alive(const tn__http1_t *h) {
   return !(h->flags & TN__HEAD_CLOSE);
 }
 
-/* Run the handler and queue the response. */
+/* Route the request and queue its response. */
 static void handle(tn__conn_t *c, tn_req_t *req) {
   tn__worker_t *w = c->worker;
   bool keep_alive = wants_keep_alive(&req->head) && !w->stopping;
-  unsigned allow = 0;
-  int err = w->app->dispatch(req, &allow);
-  if (err == TN_ENOTFOUND)
-    tn__response_error(req, 404, 0);
-  else if (err == TN_EMETHOD)
-    tn__response_error(req, 405, allow);
-  else if (err < 0)
-    tn__response_error(req, 500, 0);
+  tn__route(req);
   if (tn__response_finish(req, keep_alive))
     keep_alive = false;
   tn__req_release(w, req);

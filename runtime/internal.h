@@ -17,6 +17,7 @@
 #define TORN_INTERNAL_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <string.h>
 #include <uv.h>
 
@@ -32,6 +33,9 @@
 #define TN__LINGER_MS 2000            /* read-and-discard after an error */
 #define TN__STOP_DEADLINE_MS 10000    /* then a stop closes what is left */
 #define TN__POOL_KEEP (64 * 1024)     /* a pooled buffer larger is freed */
+#define TN__ARENA_INLINE 512          /* request arena bytes inside the req */
+#define TN__ARENA_CHUNK 4096          /* then chunks of at least this */
+#define TN__URL_STACK 2048            /* URLs built on the stack up to this */
 
 /* --- Byte buffers ------------------------------------------------------ */
 
@@ -121,9 +125,20 @@ typedef struct {
   uint32_t name_len;
 } tn__out_header_t;
 
+/* A block of request arena memory beyond the inline one. */
+typedef struct tn__chunk_s {
+  struct tn__chunk_s *next;
+  max_align_t data[];
+} tn__chunk_t;
+
 struct tn_req_s {
   tn__conn_t *conn;
   tn_req_t *next_free; /* the worker's pool list */
+
+  /* the arena (tn_req_alloc): bump allocation in `arena0`, then chunks */
+  char *arena_ptr;
+  size_t arena_left;
+  tn__chunk_t *chunks;
 
   /* the request */
   tn__http1_t head;
@@ -138,7 +153,12 @@ struct tn_req_s {
   tn__out_header_t out_headers[TN__MAX_OUT_HEADERS];
   tn__buf_t out;  /* header lines set by the handler */
   tn__buf_t body_out; /* the body written so far */
+
+  max_align_t arena0[TN__ARENA_INLINE / sizeof(max_align_t)];
 };
+
+/* Reset the arena of a request taken from the pool / free its chunks. */
+void tn__arena_reset(tn_req_t *req);
 
 /* Append the complete response of `req` to the worker's write buffer. */
 int tn__response_finish(tn_req_t *req, bool keep_alive);
@@ -147,7 +167,10 @@ int tn__response_error(tn_req_t *req, int status, unsigned allow);
 /* Reset the response side of a pooled request. */
 void tn__response_reset(tn_req_t *req);
 
-/* "200 OK" for a status, or "NNN Unknown". */
+/* Route a parsed request to its handler, or answer for the router. */
+void tn__route(tn_req_t *req);
+
+/* "200 OK" for a status, or NULL when the runtime has no reason phrase. */
 const char *tn__status_line(int status, size_t *len);
 
 /* --- Connections (conn.c) ---------------------------------------------- */

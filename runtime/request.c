@@ -9,6 +9,9 @@ tn_str_t tn_req_uri(const tn_req_t *req) { return req->head.target; }
 tn_str_t tn_req_path(const tn_req_t *req) { return req->path; }
 tn_str_t tn_req_query(const tn_req_t *req) { return req->query; }
 tn_str_t tn_req_body(const tn_req_t *req) { return req->body; }
+const tn_app_t *tn_req_app(const tn_req_t *req) {
+  return req->conn->worker->app;
+}
 
 tn_str_t tn_req_header(const tn_req_t *req, const char *name) {
   size_t len = strlen(name);

@@ -203,6 +203,18 @@ int tn__response_finish(tn_req_t *req, bool keep_alive) {
   return 0;
 }
 
+int tn_redirect(tn_req_t *req, const char *url, int status) {
+  if (status != 301 && status != 302 && status != 303 && status != 307 &&
+      status != 308)
+    return TN_EINVAL;
+  int err = tn_set_header(req, "Location", url);
+  if (err)
+    return err;
+  req->status = status;
+  req->body_out.len = 0;
+  return 0;
+}
+
 /* "GET, HEAD, POST" for a method mask. */
 static void format_allow(unsigned allow, char *out, size_t size) {
   size_t n = 0;

@@ -181,6 +181,9 @@ int tn_url_finish(tn_url_t *u);
 
 /* --- Applications ------------------------------------------------------ */
 
+/* The most parameters one route may have (tornc enforces it). */
+#define TN_MAX_PARAMS 32
+
 /* Matches a path: see the generated APP_match() in APP.h. path[len] must
  * be readable and one of '\0', '?' or ' ' (a request's path is always
  * followed by one of them), so the automaton needs no bounds checks. */

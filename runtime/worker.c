@@ -19,6 +19,7 @@ tn_req_t *tn__req_acquire(tn__worker_t *w) {
   else if (!(req = calloc(1, sizeof *req)))
     return NULL;
   tn__response_reset(req);
+  tn__arena_reset(req);
   req->body = (tn_str_t){NULL, 0};
   return req;
 }
@@ -29,6 +30,7 @@ void tn__req_release(tn__worker_t *w, tn_req_t *req) {
     tn__buf_free(&req->body_out);
   if (req->out.cap > TN__POOL_KEEP)
     tn__buf_free(&req->out);
+  tn__arena_reset(req); /* a pooled request keeps no chunk */
   req->conn = NULL;
   req->next_free = w->free_reqs;
   w->free_reqs = req;
