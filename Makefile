@@ -137,11 +137,15 @@ libtorn: $(LIBTORN)
 
 # --- Examples: built exactly as a user builds an app ---------------------
 
-examples: $(HELLO)
+# Every examples/NAME/ with a Makefile builds $(BUILD)/examples/NAME/NAME.
+EXAMPLES     = $(patsubst examples/%/Makefile,%,$(wildcard examples/*/Makefile))
+EXAMPLE_BINS = $(foreach e,$(EXAMPLES),$(BUILD)/examples/$(e)/$(e))
 
-# The example's own Makefile decides what to rebuild; it is always asked.
-$(HELLO): $(TORNC) $(LIBTORN) FORCE
-	$(MAKE) --no-print-directory -C examples/hello \
+examples: $(EXAMPLE_BINS)
+
+# An example's own Makefile decides what to rebuild; it is always asked.
+$(EXAMPLE_BINS): $(TORNC) $(LIBTORN) FORCE
+	$(MAKE) --no-print-directory -C examples/$(notdir $@) \
 	  OUT=$(abspath $(dir $@)) TORNC=$(abspath $(TORNC)) \
 	  LIBTORN=$(abspath $(LIBTORN)) CFLAGS="$(CSTD) $(WARN) $(OPT)" \
 	  LDFLAGS="$(EXAMPLE_LDFLAGS)"
