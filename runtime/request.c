@@ -28,11 +28,12 @@ tn_str_t tn_req_header(const tn_req_t *req, const char *name) {
   return (tn_str_t){NULL, 0};
 }
 
-/* Shared by the signed and unsigned parsers: digits only, no sign, no
- * leading '+', no whitespace; overflow is TN_ERANGE, never a wrap. */
+/* Shared by the signed and unsigned parsers: canonical digits only (no
+ * sign, no leading zero, no whitespace), as the route types match them, so
+ * one value has one spelling; overflow is TN_ERANGE, never a wrap. */
 static int parse_digits(const char *p, size_t n, uint64_t max, uint64_t *out) {
   uint64_t v = 0;
-  if (n == 0)
+  if (n == 0 || (n > 1 && p[0] == '0'))
     return TN_EINVAL;
   for (size_t i = 0; i < n; i++) {
     unsigned d = (unsigned)(p[i] - '0');
@@ -52,6 +53,8 @@ int tn_parse_uint64(tn_str_t s, uint64_t *out) {
 
 int tn_parse_int64(tn_str_t s, int64_t *out) {
   bool neg = s.len > 0 && s.ptr[0] == '-';
+  if (neg && s.len == 2 && s.ptr[1] == '0')
+    return TN_EINVAL; /* "-0" is "0" spelled twice */
   uint64_t max = neg ? (uint64_t)INT64_MAX + 1 : (uint64_t)INT64_MAX;
   uint64_t v;
   int err = parse_digits(s.ptr + neg, s.len - neg, max, &v);

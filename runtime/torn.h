@@ -135,8 +135,10 @@ int tn_redirect(tn_req_t *req, const char *url, int status);
 
 /* --- Route parameters (used by tornc's generated code) ------------------ */
 
-/* Parse a whole decimal integer: an optional '-', then digits. Returns
- * TN_ERANGE on overflow and TN_EINVAL on anything else malformed. */
+/* Parse a whole canonical decimal integer, as the `int` and `uint` route
+ * types match it: "0", or an optional '-' (signed only) and digits without
+ * a leading zero ("007", "-0", "+1" are TN_EINVAL). Returns TN_ERANGE on
+ * overflow and TN_EINVAL on anything else malformed. */
 int tn_parse_int64(tn_str_t s, int64_t *out);
 int tn_parse_uint64(tn_str_t s, uint64_t *out);
 

@@ -288,6 +288,9 @@ static void test_parse_int64(void **state) {
   assert_int_equal(tn_parse_int64(S("+1"), &v), TN_EINVAL);
   assert_int_equal(tn_parse_int64(S("1a"), &v), TN_EINVAL);
   assert_int_equal(tn_parse_int64(S(" 1"), &v), TN_EINVAL);
+  assert_int_equal(tn_parse_int64(S("007"), &v), TN_EINVAL);
+  assert_int_equal(tn_parse_int64(S("-0"), &v), TN_EINVAL);
+  assert_int_equal(tn_parse_int64(S("-01"), &v), TN_EINVAL);
 }
 
 static void test_parse_uint64(void **state) {
@@ -297,6 +300,8 @@ static void test_parse_uint64(void **state) {
   assert_true(v == UINT64_MAX);
   assert_int_equal(tn_parse_uint64(S("18446744073709551616"), &v), TN_ERANGE);
   assert_int_equal(tn_parse_uint64(S("-1"), &v), TN_EINVAL);
+  assert_int_equal(tn_parse_uint64(S("01"), &v), TN_EINVAL);
+  assert_int_equal(tn_parse_uint64(S("0"), &v), 0);
 }
 
 int main(void) {
