@@ -4,8 +4,9 @@
  * scanner needs no refilling (as ninja's lexer does): the NUL at the end of
  * the buffer is the end of input, a NUL anywhere else is a stray byte.
  *
- * Tokens: the keywords app, include and route; identifiers; "strings" with
- * the escapes \" \\ \n \t; "->"; ";". Blanks and comments (from # or // to
+ * Tokens: the keywords app, include, route, redirect, prefix, import and
+ * trailing_slash; identifiers; numbers; "strings" with the escapes \" \\
+ * \n \t; "->", "=>", "{", "}" and ";". Blanks and comments (from # or // to
  * the end of the line) separate tokens. Lines and columns are 1-based and
  * columns count bytes, so a tab is one column.
  *
@@ -60,6 +61,14 @@ const char *tc_token_kind_name(int kind)
   case TK_APP: return "'app'";
   case TK_INCLUDE: return "'include'";
   case TK_ROUTE: return "'route'";
+  case TK_REDIRECT: return "'redirect'";
+  case TK_PREFIX: return "'prefix'";
+  case TK_IMPORT: return "'import'";
+  case TK_TRAILING_SLASH: return "'trailing_slash'";
+  case TK_NUMBER: return "number";
+  case TK_FATARROW: return "'=>'";
+  case TK_LBRACE: return "'{'";
+  case TK_RBRACE: return "'}'";
   case TK_ID: return "identifier";
   case TK_STRING: return "string";
   case TK_ARROW: return "'->'";
@@ -159,8 +168,16 @@ int tc_lex(tc_lexer *lx, tc_token *tok)
       "app"     { return TOKEN(TK_APP); }
       "include" { return TOKEN(TK_INCLUDE); }
       "route"   { return TOKEN(TK_ROUTE); }
+      "redirect" { return TOKEN(TK_REDIRECT); }
+      "prefix"  { return TOKEN(TK_PREFIX); }
+      "import"  { return TOKEN(TK_IMPORT); }
+      "trailing_slash" { return TOKEN(TK_TRAILING_SLASH); }
       ident     { return TOKEN(TK_ID); }
+      digit+    { return TOKEN(TK_NUMBER); }
       "->"      { return TOKEN(TK_ARROW); }
+      "=>"      { return TOKEN(TK_FATARROW); }
+      "{"       { return TOKEN(TK_LBRACE); }
+      "}"       { return TOKEN(TK_RBRACE); }
       ";"       { return TOKEN(TK_SEMI); }
       ["] {
         if (lex_string(lx, tok))

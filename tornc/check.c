@@ -2,9 +2,14 @@
  *
  * After these pass, the generators may assume: exactly one app; include
  * paths fit in #include "..."; route names unique (also once upper-cased,
- * as they become enum constants); patterns valid; no two routes accept the
- * same method on the same pattern; handlers are usable C names, and a
- * handler shared by routes gets the same parameters from each.
+ * as they become enum constants); patterns valid and unambiguous, with at
+ * most 32 parameters; no two routes (or redirects) accept the same method
+ * on the same pattern; handlers are usable C names, and a handler shared
+ * by routes gets the same parameters from each; every redirect leads to a
+ * route with the same parameters.
+ *
+ * Whether a route can be reached at all is decided on the automaton
+ * itself, by re2c (automaton.c), once these checks have passed.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -64,7 +69,7 @@ static void check_route_name(const tc_program *prog, int i, tc_diags *d)
   }
   for (int j = 0; j < i; j++) {
     const tc_route *o = prog->routes[j];
-    if (tc_strcasecmp(r->name, o->name) != 0)
+    if (o->redirect || tc_strcasecmp(r->name, o->name) != 0)
       continue;
     if (strcmp(r->name, o->name) == 0)
       tc_error(d, r->name_pos, "duplicate route name '%s'", r->name);
@@ -89,13 +94,17 @@ static void check_route_methods(const tc_program *prog, int i, tc_diags *d)
     unsigned common = r->methods & o->methods;
     if (o->pattern->bad || !common || strcmp(r->pattern->key, o->pattern->key))
       continue;
-    tc_buf m = {0};
-    tc_methods_text(&m, common);
+    tc_buf m = {0}, x = {0}, y = {0};
+    tc_methods_text(&m, common & ~(unsigned)TC_OTHER);
+    tc_describe(&x, r);
+    tc_describe(&y, o);
     tc_error(d, r->pattern->pos,
-             "route '%s' matches the same requests as route '%s' (%s \"%s\")",
-             r->name, o->name, m.data, r->pattern->text);
-    tc_note(d, o->pattern->pos, "route '%s' is here", o->name);
+             "%s matches the same requests as %s (%s \"%s\")", x.data,
+             y.data, m.data, r->pattern->text);
+    tc_note(d, o->pattern->pos, "%s is here", y.data);
     tc_buf_free(&m);
+    tc_buf_free(&x);
+    tc_buf_free(&y);
     return;
   }
 }
@@ -141,210 +150,364 @@ static void check_route_handler(const tc_program *prog, int i, tc_diags *d)
   }
 }
 
-/* ---- Shadowed patterns ---------------------------------------------------
+/* ---- Redirects ------------------------------------------------------------ */
+
+const tc_route *tc_redirect_target(const tc_program *prog, const tc_route *r)
+{
+  for (int i = 0; i < prog->nroutes; i++) {
+    const tc_route *o = prog->routes[i];
+    if (!o->redirect && strcmp(o->name, r->target) == 0)
+      return o;
+  }
+  return NULL;
+}
+
+/* The parameter of `p` named `name`, or NULL. */
+static const tc_seg *find_param(const tc_pattern *p, const char *name)
+{
+  for (int i = 0; i < p->nsegs; i++)
+    if (p->segs[i].kind == TC_SEG_PARAM && strcmp(p->segs[i].text, name) == 0)
+      return &p->segs[i];
+  return NULL;
+}
+
+static bool same_type(const tc_seg *a, const tc_seg *b)
+{
+  if (a->type != b->type)
+    return false;
+  return !a->rx_text || strcmp(a->rx_text, b->rx_text) == 0;
+}
+
+/* "int", or "[a-z]+" for an inline pattern. */
+static const char *type_text(const tc_seg *s)
+{
+  return s->rx_text ? s->rx_text : s->type->name;
+}
+
+/* A redirect must lead to a route, with the same parameters (names and
+ * types, in any order) so that its URL can be built from the captures. */
+static void check_redirect(const tc_program *prog, const tc_route *r,
+                           tc_diags *d)
+{
+  const tc_route *t = tc_redirect_target(prog, r);
+  if (!t) {
+    tc_error(d, r->target_pos, "redirect to unknown route '%s'", r->target);
+    return;
+  }
+  const tc_pattern *from = r->pattern, *to = t->pattern;
+  if (from->bad || to->bad)
+    return;
+  for (int i = 0; i < from->nsegs; i++) {
+    const tc_seg *s = &from->segs[i];
+    if (s->kind != TC_SEG_PARAM)
+      continue;
+    const tc_seg *o = find_param(to, s->text);
+    if (o && same_type(s, o))
+      continue;
+    if (o)
+      tc_error(d, s->pos, "parameter '%s' is '%s' here but '%s' in route "
+                          "'%s'",
+               s->text, type_text(s), type_text(o), t->name);
+    else
+      tc_error(d, s->pos, "route '%s' has no parameter '%s' to redirect to",
+               t->name, s->text);
+    tc_note(d, to->pos, "route '%s' is here", t->name);
+    return;
+  }
+  for (int i = 0; i < to->nsegs; i++) {
+    const tc_seg *o = &to->segs[i];
+    if (o->kind == TC_SEG_PARAM && !find_param(from, o->text)) {
+      tc_error(d, from->pos, "redirect to route '%s' lacks its parameter "
+                             "'%s'",
+               t->name, o->text);
+      tc_note(d, o->pos, "'%s' is here", o->text);
+      return;
+    }
+  }
+}
+
+/* ---- Parameters ------------------------------------------------------------ */
+
+/* The runtime's tables of captures have room for TN_MAX_PARAMS. */
+enum { MAX_PARAMS = 32 };
+
+static void check_param_count(const tc_route *r, tc_diags *d)
+{
+  if (r->pattern->nparams > MAX_PARAMS)
+    tc_error(d, r->pattern->pos, "too many parameters (%d; at most %d)",
+             r->pattern->nparams, MAX_PARAMS);
+}
+
+/* ---- Ambiguous patterns ---------------------------------------------------
  *
- * Rules are tried in declaration order (re2c picks the first of equally
- * long matches, and every rule matches the whole path). A pattern whose
- * every path is also matched by an earlier, different pattern can never be
- * reached. This is decided on small automata: each pattern becomes an NFA
- * over bytes, and the pair of subset states is explored until a path of the
- * later pattern leaves the earlier one (not shadowed) or no new pair is
- * found (shadowed).
+ * re2c resolves a pattern that can split one path into parameters in more
+ * than one way ("/{a:str}.{b:str}" on "/x.y.z") by taking the longest
+ * first parameter; the result would be arbitrary to the user and a built
+ * URL might not match back, so such a pattern is an error. A pattern is
+ * ambiguous if two runs of its NFA read the same path, both accept, and
+ * somewhere read a byte as part of different segments. That is searched
+ * for on pairs of NFA states, breadth first, so the path found is short.
  */
 
-enum { NFA_MAX = 256, NFA_EDGES = 3 * NFA_MAX, PAIRS_MAX = 4096 };
-enum { ON_DIGIT = -1, ON_SEGMENT_BYTE = -2 };
-
-typedef struct {
-  uint64_t w[NFA_MAX / 64];
-} stateset;
-
-typedef struct {
-  struct {
-    short from, to, on; /* a byte, or ON_DIGIT, or ON_SEGMENT_BYTE */
-  } e[NFA_EDGES];
-  int nedges, accept;
-} nfa;
-
-static bool nfa_edge(nfa *a, int from, int to, int on)
+/* Every byte `r` can read, and the bytes it can start with. */
+static void rx_alphabet(const tc_rx *r, tc_set *out)
 {
-  if (a->nedges == NFA_EDGES || to >= NFA_MAX)
-    return false;
-  a->e[a->nedges].from = (short)from;
-  a->e[a->nedges].to = (short)to;
-  a->e[a->nedges++].on = (short)on;
+  if (r->kind == TC_RX_SET) {
+    for (int i = 0; i < 4; i++)
+      out->w[i] |= r->set.w[i];
+    return;
+  }
+  rx_alphabet(r->a, out);
+  if (r->b)
+    rx_alphabet(r->b, out);
+}
+
+static void rx_first(const tc_rx *r, tc_set *out)
+{
+  if (r->kind == TC_RX_SET) {
+    for (int i = 0; i < 4; i++)
+      out->w[i] |= r->set.w[i];
+  } else if (r->kind == TC_RX_CAT) {
+    rx_first(r->a, out);
+    if (tc_rx_nullable(r->a))
+      rx_first(r->b, out);
+  } else {
+    rx_first(r->a, out);
+    if (r->b)
+      rx_first(r->b, out);
+  }
+}
+
+/* Whether every parameter ends unambiguously because what follows it
+ * starts with a byte it never holds: then no search is needed. */
+static bool clearly_unambiguous(const tc_pattern *p)
+{
+  for (int i = 0; i + 1 < p->nsegs; i++) {
+    const tc_seg *s = &p->segs[i], *n = &p->segs[i + 1];
+    if (s->kind != TC_SEG_PARAM)
+      continue;
+    tc_set alpha = {{0}}, first = {{0}};
+    rx_alphabet(tc_seg_rx(s), &alpha);
+    if (n->kind == TC_SEG_LIT)
+      tc_set_add(&first, (unsigned char)n->text[0]);
+    else
+      rx_first(tc_seg_rx(n), &first);
+    if (tc_set_meets(&alpha, &first))
+      return false;
+  }
   return true;
 }
 
-/* Builds the NFA of a pattern; false if it is too big to bother. A new
- * parameter type needs a case here (until then its patterns are not
- * checked for shadowing). */
-static bool nfa_build(nfa *a, const tc_pattern *p)
+/* The NFA of a whole pattern, each state labelled with its segment. */
+static int pattern_nfa(tc_nfa *a, const tc_pattern *p)
 {
-  int s = 0;
-  bool ok = true;
-  a->nedges = 0;
-  for (int i = 0; i < p->nsegs && ok; i++) {
+  int s = tc_nfa_start(a);
+  for (int i = 0; i < p->nsegs; i++) {
     const tc_seg *g = &p->segs[i];
-    if (g->kind == TC_SEG_LIT) {
-      for (size_t j = 0; j < g->len && ok; j++, s++)
-        ok = nfa_edge(a, s, s + 1, (unsigned char)g->text[j]);
-    } else if (strcmp(g->type->name, "int") == 0) { /* "-"? [0-9]+ */
-      ok = nfa_edge(a, s, s + 1, '-') && nfa_edge(a, s, s + 2, ON_DIGIT) &&
-           nfa_edge(a, s + 1, s + 2, ON_DIGIT) &&
-           nfa_edge(a, s + 2, s + 2, ON_DIGIT);
-      s += 2;
-    } else if (strcmp(g->type->name, "str") == 0) { /* [^/\x00]+ */
-      ok = nfa_edge(a, s, s + 1, ON_SEGMENT_BYTE) &&
-           nfa_edge(a, s + 1, s + 1, ON_SEGMENT_BYTE);
-      s += 1;
-    } else {
-      ok = false;
-    }
-  }
-  a->accept = s;
-  return ok;
-}
-
-static bool has(const stateset *set, int s)
-{
-  return (set->w[s / 64] >> (s % 64)) & 1;
-}
-
-static bool edge_takes(int on, int c)
-{
-  if (on == ON_DIGIT)
-    return c >= '0' && c <= '9';
-  if (on == ON_SEGMENT_BYTE)
-    return c != '/' && c != 0;
-  return on == c;
-}
-
-/* The states reached from `set` on byte `c`; false if none. */
-static bool step(const nfa *a, const stateset *set, int c, stateset *out)
-{
-  bool any = false;
-  *out = (stateset){{0}};
-  for (int i = 0; i < a->nedges; i++) {
-    if (has(set, a->e[i].from) && edge_takes(a->e[i].on, c)) {
-      out->w[a->e[i].to / 64] |= (uint64_t)1 << (a->e[i].to % 64);
-      any = true;
-    }
-  }
-  return any;
-}
-
-/* One byte of each class the two NFAs cannot tell apart. */
-static int representatives(const nfa *a, const nfa *b, int reps[256])
-{
-  bool seen[256] = {false};
-  int n = 0;
-  const nfa *both[2] = {a, b};
-  for (int k = 0; k < 2; k++)
-    for (int i = 0; i < both[k]->nedges; i++)
-      if (both[k]->e[i].on >= 0 && !seen[both[k]->e[i].on])
-        seen[both[k]->e[i].on] = true, reps[n++] = both[k]->e[i].on;
-  const char *extra = "/-0123456789!$&'()*+,.:;=@_~abcdefghijklmnopqrstuvwxyz";
-  bool digit = false, other = false;
-  for (const char *c = extra; *c; c++) {
-    bool is_digit = *c >= '0' && *c <= '9';
-    if (seen[(unsigned char)*c] || (is_digit && digit) ||
-        (!is_digit && *c != '/' && *c != '-' && other))
+    if (g->kind == TC_SEG_PARAM) {
+      s = tc_nfa_add(a, tc_seg_rx(g), s, i);
       continue;
-    seen[(unsigned char)*c] = true;
-    reps[n++] = (unsigned char)*c;
-    digit |= is_digit;
-    other |= !is_digit && *c != '/' && *c != '-';
+    }
+    for (size_t j = 0; j < g->len; j++) {
+      tc_rx one = {.kind = TC_RX_SET};
+      tc_set_add(&one.set, (unsigned char)g->text[j]);
+      s = tc_nfa_add(a, &one, s, i);
+    }
   }
-  return n;
+  return s;
 }
 
+/* For each state, the byte edges its empty moves lead to (closure). */
 typedef struct {
-  stateset early, late;
-} pair;
+  int *edges; /* indexes into the NFA's edges */
+  int n;
+  bool accepts;
+  bool done;
+} closure;
 
-static bool pair_seen(const pair *pairs, int n, const pair *p)
+/* The edges of the NFA grouped by their source state. */
+typedef struct {
+  int *start; /* edges of state s: order[start[s] .. start[s + 1]) */
+  int *order;
+} adjacency;
+
+static adjacency adjacency_of(const tc_nfa *a)
 {
-  for (int i = 0; i < n; i++)
-    if (memcmp(&pairs[i], p, sizeof *p) == 0)
-      return true;
-  return false;
+  adjacency g = {tc_xcalloc((size_t)a->nstates + 1, sizeof(int)),
+                 tc_xcalloc((size_t)a->nedges + 1, sizeof(int))};
+  for (int e = 0; e < a->nedges; e++)
+    g.start[a->edges[e].from + 1]++;
+  for (int s = 0; s < a->nstates; s++)
+    g.start[s + 1] += g.start[s];
+  int *fill = tc_xcalloc((size_t)a->nstates + 1, sizeof(int));
+  for (int e = 0; e < a->nedges; e++)
+    g.order[g.start[a->edges[e].from] + fill[a->edges[e].from]++] = e;
+  free(fill);
+  return g;
 }
 
-/* Whether every path `late` matches is matched by `early`. */
-static bool shadows(const tc_pattern *early, const tc_pattern *late)
+static void close_state(const tc_nfa *a, const adjacency *g, closure *cl,
+                        int s, int accept, int *stack, int *mark, int stamp)
 {
-  nfa *a = tc_xmalloc(sizeof *a), *b = tc_xmalloc(sizeof *b);
-  pair *pairs = NULL;
-  int reps[256], nreps, n = 0, cap = 0;
-  bool result = false;
-  if (!nfa_build(a, early) || !nfa_build(b, late))
-    goto done;
-  nreps = representatives(a, b, reps);
-  pairs = tc_grow(pairs, n, &cap, sizeof *pairs);
-  pairs[n++] = (pair){{{1}}, {{1}}}; /* both NFAs in their state 0 */
-  result = true;
-  for (int i = 0; i < n && result; i++) {
-    if (has(&pairs[i].late, b->accept) && !has(&pairs[i].early, a->accept))
-      result = false;
-    for (int r = 0; r < nreps && result; r++) {
-      pair next;
-      if (!step(b, &pairs[i].late, reps[r], &next.late))
-        continue;
-      /* Every NFA state can still reach its accept state, so a path of
-       * `late` that `early` cannot follow is a path only `late` matches. */
-      if (!step(a, &pairs[i].early, reps[r], &next.early))
-        result = false;
-      else if (pair_seen(pairs, n, &next))
-        continue;
-      else if (n == PAIRS_MAX)
-        result = false; /* too big to decide: assume it is reachable */
-      else
-        pairs = tc_grow(pairs, n, &cap, sizeof *pairs), pairs[n++] = next;
+  int cap = 0, top = 0;
+  closure *c = &cl[s];
+  c->done = true;
+  stack[top++] = s;
+  mark[s] = stamp;
+  while (top > 0) {
+    int x = stack[--top];
+    c->accepts |= x == accept;
+    for (int k = g->start[x]; k < g->start[x + 1]; k++) {
+      int e = g->order[k];
+      if (!a->edges[e].eps) {
+        c->edges = tc_grow(c->edges, c->n, &cap, sizeof *c->edges);
+        c->edges[c->n++] = e;
+      } else if (mark[a->edges[e].to] != stamp) {
+        mark[a->edges[e].to] = stamp;
+        stack[top++] = a->edges[e].to;
+      }
     }
   }
-done:
-  free(a);
-  free(b);
-  free(pairs);
-  return result;
 }
 
-/* Whether the literal text before the first parameter of `a` and of `b`
- * disagree: then no path matches both, and no automaton is needed. */
-static bool prefixes_differ(const tc_pattern *a, const tc_pattern *b)
+/* One step of the search: a pair of states, whether the runs have read a
+ * byte as parts of different segments, and how it was reached. */
+typedef struct {
+  int p, q;
+  bool diverged;
+  int parent;     /* index of the previous step, -1 at the start */
+  unsigned char c;
+  int seg_p, seg_q; /* the segments the byte was read in */
+} step;
+
+static int pick_byte(const tc_set *a, const tc_set *b)
 {
-  if (a->nsegs == 0 || b->nsegs == 0 || a->segs[0].kind != TC_SEG_LIT ||
-      b->segs[0].kind != TC_SEG_LIT)
-    return false;
-  size_t n = a->segs[0].len < b->segs[0].len ? a->segs[0].len : b->segs[0].len;
-  return memcmp(a->segs[0].text, b->segs[0].text, n) != 0;
+  static const char nice[] = "a0b1c2.-_~xyz";
+  for (const char *s = nice; *s; s++)
+    if (tc_set_has(a, (unsigned char)*s) && tc_set_has(b, (unsigned char)*s))
+      return (unsigned char)*s;
+  for (int c = 0; c < 256; c++)
+    if (tc_set_has(a, c) && tc_set_has(b, c))
+      return c;
+  return -1;
 }
 
-/* Reports route `i` if an earlier rule takes all its paths. Only the first
- * route of each pattern is a rule; and only a pattern with a parameter can
- * take the paths of a different one. */
-static void check_route_reachable(const tc_program *prog, int i, tc_diags *d)
+/* Reports the first parameter the two runs ending at step `k` split
+ * differently. */
+static void report_ambiguity(const tc_pattern *pat, const step *steps, int k,
+                             tc_diags *d)
 {
-  const tc_route *r = prog->routes[i];
-  if (r->pattern->bad)
-    return;
-  for (int j = 0; j < i; j++)
-    if (strcmp(prog->routes[j]->pattern->key, r->pattern->key) == 0)
-      return; /* not a rule of its own */
-  for (int j = 0; j < i; j++) {
-    const tc_pattern *p = prog->routes[j]->pattern;
-    if (p->bad || p->nparams == 0 || prefixes_differ(p, r->pattern) ||
-        !shadows(p, r->pattern))
+  int n = 0;
+  for (int i = k; steps[i].parent >= 0; i = steps[i].parent)
+    n++;
+  char *path = tc_xmalloc((size_t)n + 1);
+  int *sp = tc_xmalloc(sizeof(int) * (size_t)(n + 1));
+  int *sq = tc_xmalloc(sizeof(int) * (size_t)(n + 1));
+  for (int i = k, j = n; steps[i].parent >= 0; i = steps[i].parent) {
+    j--;
+    path[j] = (char)steps[i].c;
+    sp[j] = steps[i].seg_p;
+    sq[j] = steps[i].seg_q;
+  }
+  for (int g = 0; g < pat->nsegs; g++) {
+    if (pat->segs[g].kind != TC_SEG_PARAM)
       continue;
-    tc_error(d, r->pattern->pos,
-             "route '%s' can never match: route '%s' comes first and "
-             "matches all its paths",
-             r->name, prog->routes[j]->name);
-    tc_note(d, p->pos, "route '%s' is here (declare '%s' before it)",
-            prog->routes[j]->name, r->name);
+    int a0 = -1, a1 = -1, b0 = -1, b1 = -1;
+    for (int j = 0; j < n; j++) {
+      if (sp[j] == g)
+        a1 = j + 1, a0 = a0 < 0 ? j : a0;
+      if (sq[j] == g)
+        b1 = j + 1, b0 = b0 < 0 ? j : b0;
+    }
+    if (a0 == b0 && a1 == b1)
+      continue;
+    tc_buf msg = {0};
+    tc_buf_printf(&msg, "ambiguous pattern: in \"");
+    for (int j = 0; j < n; j++) {
+      unsigned char c = (unsigned char)path[j];
+      tc_buf_printf(&msg, c > 0x20 && c < 0x7f ? "%c" : "\\x%02x", c);
+    }
+    tc_buf_printf(&msg, "\", parameter '%s' can be \"%.*s\" or \"%.*s\"",
+                  pat->segs[g].text, a1 - a0, path + a0, b1 - b0, path + b0);
+    tc_error(d, pat->segs[g].pos, "%s", msg.data);
+    tc_buf_free(&msg);
+    break;
+  }
+  free(path);
+  free(sp);
+  free(sq);
+}
+
+/* Searches pairs of runs of `a` for an ambiguity; returns the step where
+ * both accept having diverged, or -1. */
+static int search_pairs(const tc_nfa *a, closure *cl, int accept, step **out)
+{
+  adjacency g = adjacency_of(a);
+  size_t n = (size_t)a->nstates;
+  uint8_t *seen = tc_xcalloc(n * n * 2 / 8 + 1, 1);
+  int *stack = tc_xmalloc(sizeof(int) * n), *mark = tc_xcalloc(n, sizeof(int));
+  step *steps = NULL;
+  int nsteps = 0, cap = 0, found = -1, stamp = 0;
+  steps = tc_grow(steps, nsteps, &cap, sizeof *steps);
+  steps[nsteps++] = (step){0, 0, false, -1, 0, 0, 0};
+  for (int i = 0; i < nsteps && found < 0; i++) {
+    step cur = steps[i];
+    int two[2] = {cur.p, cur.q};
+    for (int k = 0; k < 2; k++)
+      if (!cl[two[k]].done)
+        close_state(a, &g, cl, two[k], accept, stack, mark, ++stamp);
+    if (cur.diverged && cl[cur.p].accepts && cl[cur.q].accepts) {
+      found = i;
+      break;
+    }
+    for (int x = 0; x < cl[cur.p].n; x++) {
+      const tc_nfa_edge_t *e = &a->edges[cl[cur.p].edges[x]];
+      for (int y = 0; y < cl[cur.q].n; y++) {
+        const tc_nfa_edge_t *f = &a->edges[cl[cur.q].edges[y]];
+        int c = pick_byte(&e->set, &f->set);
+        if (c < 0)
+          continue;
+        int sp = a->seg[e->to], sq = a->seg[f->to];
+        bool dv = cur.diverged || sp != sq;
+        size_t bit = ((size_t)e->to * n + (size_t)f->to) * 2 + dv;
+        if (seen[bit / 8] & (1u << (bit % 8)))
+          continue;
+        seen[bit / 8] |= (uint8_t)(1u << (bit % 8));
+        steps = tc_grow(steps, nsteps, &cap, sizeof *steps);
+        steps[nsteps++] = (step){e->to, f->to, dv, i, (unsigned char)c, sp, sq};
+      }
+    }
+  }
+  free(seen);
+  free(stack);
+  free(mark);
+  free(g.start);
+  free(g.order);
+  *out = steps;
+  return found;
+}
+
+static void check_ambiguous(const tc_route *r, tc_diags *d)
+{
+  const tc_pattern *p = r->pattern;
+  if (p->bad || p->nparams == 0 || clearly_unambiguous(p))
+    return;
+  tc_nfa a = {0};
+  int accept = pattern_nfa(&a, p);
+  if (a.full) { /* too big to search: re2c's longest-first rule holds */
+    tc_nfa_free(&a);
     return;
   }
+  closure *cl = tc_xcalloc((size_t)a.nstates, sizeof *cl);
+  step *steps;
+  int k = search_pairs(&a, cl, accept, &steps);
+  if (k >= 0)
+    report_ambiguity(p, steps, k, d);
+  for (int i = 0; i < a.nstates; i++)
+    free(cl[i].edges);
+  free(cl);
+  free(steps);
+  tc_nfa_free(&a);
 }
 
 void tc_check(const tc_program *prog, const tc_file *first, tc_diags *d)
@@ -353,9 +516,15 @@ void tc_check(const tc_program *prog, const tc_file *first, tc_diags *d)
   for (int i = 0; i < prog->nincludes; i++)
     check_include(&prog->includes[i], d);
   for (int i = 0; i < prog->nroutes; i++) {
-    check_route_name(prog, i, d);
+    const tc_route *r = prog->routes[i];
+    if (r->redirect) {
+      check_redirect(prog, r, d);
+    } else {
+      check_route_name(prog, i, d);
+      check_route_handler(prog, i, d);
+    }
     check_route_methods(prog, i, d);
-    check_route_handler(prog, i, d);
-    check_route_reachable(prog, i, d);
+    check_param_count(r, d);
+    check_ambiguous(r, d);
   }
 }

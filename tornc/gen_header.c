@@ -22,9 +22,18 @@ const tc_route *tc_gen_handler_owner(const tc_program *prog,
                                      const tc_route *r)
 {
   for (int i = 0; i < prog->nroutes; i++)
-    if (strcmp(prog->routes[i]->handler, r->handler) == 0)
+    if (!prog->routes[i]->redirect &&
+        strcmp(prog->routes[i]->handler, r->handler) == 0)
       return prog->routes[i];
   return r;
+}
+
+void tc_describe(tc_buf *b, const tc_route *r)
+{
+  if (r->redirect)
+    tc_buf_printf(b, "redirect \"%s\"", r->pattern->text);
+  else
+    tc_buf_printf(b, "route '%s'", r->name);
 }
 
 void tc_gen_comment_text(tc_buf *b, const char *text)
@@ -79,6 +88,8 @@ static void gen_route_enum(tc_buf *out, const tc_program *prog)
                 app);
   for (int i = 0; i < prog->nroutes; i++) {
     const tc_route *r = prog->routes[i];
+    if (r->redirect)
+      continue;
     tc_buf_printf(out, "  ");
     tc_gen_upper(out, app);
     tc_buf_printf(out, "_ROUTE_");
@@ -101,9 +112,14 @@ static void gen_args_struct(tc_buf *out, const char *app, const tc_route *r)
                 r->name, app, r->name);
   for (int i = 0; i < r->pattern->nsegs; i++) {
     const tc_seg *s = &r->pattern->segs[i];
-    if (s->kind == TC_SEG_PARAM)
-      tc_buf_printf(out, "  %s %s; /* {%s:%s} */\n", s->type->ctype, s->text,
-                    s->text, s->type->name);
+    if (s->kind != TC_SEG_PARAM)
+      continue;
+    tc_buf_printf(out, "  %s %s; /* {%s:", s->type->ctype, s->text, s->text);
+    tc_gen_comment_text(out, s->rx ? s->rx_text : s->type->name);
+    tc_buf_printf(out, "}%s */\n",
+                  s->type->conv == TC_STR || s->type->conv == TC_PATH
+                      ? ", percent-decoded"
+                      : s->type->conv == TC_CHECKED ? ", as sent" : "");
   }
   tc_buf_printf(out, "};\n");
 }
@@ -116,7 +132,7 @@ static void gen_prototypes(tc_buf *out, const tc_program *prog,
   tc_buf_printf(out, "\n/* The handlers, written by the user. */\n");
   for (int i = 0; i < prog->nroutes; i++) {
     const tc_route *r = prog->routes[i];
-    if (tc_gen_handler_owner(prog, r) != r)
+    if (r->redirect || tc_gen_handler_owner(prog, r) != r)
       continue;
     tc_buf_printf(out, "#line %d ", r->handler_pos.line);
     tc_gen_c_string(out, r->handler_pos.file->name);
@@ -141,7 +157,7 @@ static int max_params(const tc_program *prog)
   return n;
 }
 
-/* The matcher, the app and the names table (APP_routes.c defines them). */
+/* The matcher, the app and the tables (APP_routes.c defines them). */
 static void gen_symbols(tc_buf *out, const tc_program *prog)
 {
   const char *app = tc_program_app(prog);
@@ -152,18 +168,68 @@ static void gen_symbols(tc_buf *out, const tc_program *prog)
   tc_buf_printf(out, "_MAX_PARAMS %d\n", max_params(prog));
   tc_buf_printf(
       out,
-      "\n/* Matches `path` (`len` bytes) and `method` (one TN_METHOD_* bit).\n"
-      " * Returns the route id with the parameters' text in caps[0..], or -1\n"
-      " * with *allow = the methods the path accepts (0 if none). */\n"
+      "\n/* Matches `path` (`len` bytes; path[len] is NUL, '?' or ' ', see\n"
+      " * tn_match_cb) and `method` (one TN_METHOD_* bit). Returns the route "
+      "id,\n"
+      " * or ");
+  tc_gen_upper(out, app);
+  tc_buf_printf(
+      out,
+      "_ROUTE_COUNT + k for the k-th redirect (which takes any\n"
+      " * method), with the parameters' text as sent in caps[0..]; or -1 "
+      "with\n"
+      " * *allow = the methods the path accepts (0 if none). */\n"
       "int %s_match(unsigned method, const char *path, size_t len,\n"
       "    tn_str_t *caps, unsigned *allow);\n\n"
       "/* The application, for tn_main() or tn_serve(). */\n"
       "extern const tn_app_t %s_app;\n\n"
-      "/* The name of each route, by id. */\n"
+      "/* The name, and the by-name URL builder, of each route, by id. */\n"
       "extern const char *const %s_route_names[",
       app, app, app);
   tc_gen_upper(out, app);
-  tc_buf_printf(out, "_ROUTE_COUNT];\n\n");
+  tc_buf_printf(out, "_ROUTE_COUNT];\nextern const tn_route_t %s_routes[",
+                app);
+  tc_gen_upper(out, app);
+  tc_buf_printf(out, "_ROUTE_COUNT];\n");
+}
+
+/* The name a typed builder's prototype gives parameter `s`: its own,
+ * unless that is taken by the builder's first two parameters. */
+static void gen_proto_param(tc_buf *out, const tc_seg *s)
+{
+  const char *t = s->type->argtype;
+  bool taken = strcmp(s->text, "out") == 0 || strcmp(s->text, "size") == 0;
+  tc_buf_printf(out, ", %s%s%s%s", t, t[strlen(t) - 1] == '*' ? "" : " ",
+                taken ? "a_" : "", s->text);
+}
+
+/* int APP_url_ROUTE(char *out, size_t size, ARGS); for every route. */
+static void gen_builders(tc_buf *out, const tc_program *prog)
+{
+  const char *app = tc_program_app(prog);
+  tc_buf_printf(
+      out,
+      "\n/* URL builders, one per route: write the route's path for these\n"
+      " * values into out (size bytes, NUL included) and return its length,\n"
+      " * which is >= size when it did not fit (as snprintf), or TN_EINVAL "
+      "for\n"
+      " * a value its parameter does not accept (an empty str or path, a "
+      "slug,\n"
+      " * uuid or pattern value that does not match). Strings are values, "
+      "not\n"
+      " * URL text: str and path values are percent-encoded ('/' too in a "
+      "str). */\n");
+  for (int i = 0; i < prog->nroutes; i++) {
+    const tc_route *r = prog->routes[i];
+    if (r->redirect)
+      continue;
+    tc_buf_printf(out, "int %s_url_%s(char *out, size_t size", app, r->name);
+    for (int j = 0; j < r->pattern->nsegs; j++)
+      if (r->pattern->segs[j].kind == TC_SEG_PARAM)
+        gen_proto_param(out, &r->pattern->segs[j]);
+    tc_buf_printf(out, ");\n");
+  }
+  tc_buf_printf(out, "\n");
 }
 
 void tc_gen_header(tc_buf *out, const tc_program *prog,
@@ -179,9 +245,10 @@ void tc_gen_header(tc_buf *out, const tc_program *prog,
                   prog->includes[i].text);
   gen_route_enum(out, prog);
   for (int i = 0; i < prog->nroutes; i++)
-    if (prog->routes[i]->pattern->nparams > 0)
+    if (!prog->routes[i]->redirect && prog->routes[i]->pattern->nparams > 0)
       gen_args_struct(out, app, prog->routes[i]);
   gen_prototypes(out, prog, paths);
   gen_symbols(out, prog);
+  gen_builders(out, prog);
   gen_guard(out, app, false);
 }

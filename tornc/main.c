@@ -1,6 +1,7 @@
 /* main.c -- the tornc driver: reads the options, then runs the stages in
- * order: lex and parse every input file into one program, check it, and
- * generate APP.h, APP_routes.re and APP_main.c.
+ * order: lex and parse every input file (and what it imports) into one
+ * program, check it, check its automaton with re2c, and generate APP.h,
+ * APP_routes.re and APP_main.c.
  *
  * Exit status: 0 on success, 1 when the input has errors (they are all
  * printed and no output file is left behind), 2 on bad usage.
@@ -17,6 +18,7 @@
 typedef struct {
   const char *outdir;  /* -o DIR, default "." */
   bool deps;           /* -M: print make dependencies only */
+  const char *depfile; /* -MF FILE: write them there, FILE a target too */
   char **inputs;       /* the .troute files, in order */
   int ninputs;
 } options;
@@ -31,7 +33,10 @@ static void usage(FILE *out)
         "  -o DIR     write the output files into DIR (default: .; created\n"
         "             if missing)\n"
         "  -M         print the make dependencies of the output files on\n"
-        "             the inputs, and write nothing\n"
+        "             every file read (inputs and imports), and write\n"
+        "             nothing else\n"
+        "  -MF FILE   with -M: write them to FILE, itself a target of the\n"
+        "             rule (so make remakes it when an import changes)\n"
         "  --help     print this help and exit\n"
         "  --version  print the version and exit\n",
         out);
@@ -66,6 +71,10 @@ static int parse_args(int argc, char **argv, options *o)
       return 0;
     } else if (strcmp(a, "-M") == 0) {
       o->deps = true;
+    } else if (strcmp(a, "-MF") == 0) {
+      o->depfile = i + 1 < argc ? argv[++i] : NULL;
+      if (!o->depfile || !*o->depfile)
+        return bad_usage("option '%s' needs a file name", "-MF");
     } else if (strncmp(a, "-o", 2) == 0) {
       o->outdir = a[2] ? a + 2 : (i + 1 < argc ? argv[++i] : NULL);
       if (!o->outdir || !*o->outdir)
@@ -76,28 +85,9 @@ static int parse_args(int argc, char **argv, options *o)
   }
   if (o->ninputs == 0)
     return bad_usage("no input files%s", "");
+  if (o->depfile && !o->deps)
+    return bad_usage("option '%s' needs -M", "-MF");
   return -1;
-}
-
-/* ---- Input -------------------------------------------------------------- */
-
-/* Reads file `name` whole, with the NUL sentinel the lexer relies on. */
-static bool read_file(tc_file *f, const char *name, int index)
-{
-  *f = (tc_file){.name = name, .index = index};
-  FILE *in = fopen(name, "rb");
-  if (!in)
-    return false;
-  tc_buf b = {0};
-  char chunk[8192];
-  size_t n;
-  while ((n = fread(chunk, 1, sizeof chunk, in)) > 0)
-    tc_buf_putn(&b, chunk, n);
-  bool ok = !ferror(in);
-  fclose(in);
-  f->text = b.data ? b.data : tc_strdup("");
-  f->len = b.len;
-  return ok;
 }
 
 /* ---- Output ------------------------------------------------------------- */
@@ -174,32 +164,63 @@ static int write_outputs(char *paths[NOUT], tc_buf bufs[NOUT])
   return failed >= 0;
 }
 
-/* Prints a file name for a makefile rule. */
-static void print_make_name(const char *s)
+/* Writes a file name for a makefile rule. */
+static void put_make_name(FILE *out, const char *s)
 {
   for (; *s; s++) {
     if (*s == ' ' || *s == '#')
-      putchar('\\');
+      fputc('\\', out);
     else if (*s == '$')
-      putchar('$');
-    putchar(*s);
+      fputc('$', out);
+    fputc(*s, out);
   }
 }
 
 static const char *const suffixes[NOUT] = {".h", "_routes.re", "_main.c"};
 
-static void print_deps(char *paths[NOUT], const options *o)
+/* OUTPUTS: FILES, then an empty rule for each imported file (as gcc -MP
+ * does), so that deleting one does not break the build. */
+static void write_deps(FILE *out, char *paths[NOUT], const tc_program *prog,
+                       const options *o)
 {
+  if (o->depfile) {
+    put_make_name(out, o->depfile);
+    fputc(' ', out);
+  }
   for (int i = 0; i < NOUT; i++) {
-    fputs(i ? " " : "", stdout);
-    print_make_name(paths[i]);
+    fputs(i ? " " : "", out);
+    put_make_name(out, paths[i]);
   }
-  putchar(':');
-  for (int i = 0; i < o->ninputs; i++) {
-    putchar(' ');
-    print_make_name(o->inputs[i]);
+  fputc(':', out);
+  for (int i = 0; i < prog->nfiles; i++) {
+    fputc(' ', out);
+    put_make_name(out, prog->files[i]->name);
   }
-  putchar('\n');
+  fputc('\n', out);
+  for (int i = 0; i < prog->nfiles; i++) {
+    if (!prog->files[i]->parent)
+      continue;
+    put_make_name(out, prog->files[i]->name);
+    fputs(":\n", out);
+  }
+}
+
+static int print_deps(char *paths[NOUT], const tc_program *prog,
+                      const options *o)
+{
+  if (!o->depfile) {
+    write_deps(stdout, paths, prog, o);
+    return 0;
+  }
+  FILE *out = fopen(o->depfile, "w");
+  if (out) {
+    write_deps(out, paths, prog, o);
+    if (fclose(out) == 0)
+      return 0;
+  }
+  fprintf(stderr, "tornc: error: cannot write '%s': %s\n", o->depfile,
+          strerror(errno));
+  return 1;
 }
 
 /* Generates the three outputs of a checked program (or prints -M). */
@@ -211,7 +232,7 @@ static int generate(const tc_program *prog, const options *o)
     paths[i] = out_path(o->outdir, app, suffixes[i]);
   int status = 0;
   if (o->deps) {
-    print_deps(paths, o);
+    status = print_deps(paths, prog, o);
   } else if (!make_dirs(o->outdir)) {
     fprintf(stderr, "tornc: error: cannot create directory '%s': %s\n",
             o->outdir, strerror(errno));
@@ -220,7 +241,7 @@ static int generate(const tc_program *prog, const options *o)
     tc_buf bufs[NOUT] = {{0}};
     tc_gen_paths gp = {paths[0]};
     tc_gen_header(&bufs[0], prog, &gp);
-    tc_gen_routes(&bufs[1], prog);
+    tc_gen_routes(&bufs[1], prog, NULL);
     tc_gen_main(&bufs[2], prog);
     status = write_outputs(paths, bufs);
     for (int i = 0; i < NOUT; i++)
@@ -233,31 +254,41 @@ static int generate(const tc_program *prog, const options *o)
 
 /* ---- The stages ----------------------------------------------------------- */
 
+/* The file of input `name` (read before any import). */
+static tc_file *input_file(tc_program *prog, const char *name)
+{
+  for (int i = 0; i < prog->nfiles; i++)
+    if (!prog->files[i]->parent && strcmp(prog->files[i]->name, name) == 0)
+      return prog->files[i];
+  return NULL;
+}
+
 static int compile(const options *o)
 {
-  tc_file *files = tc_xcalloc((size_t)o->ninputs, sizeof *files);
   tc_program prog = {0};
   tc_diags diags = {0};
   int status = 0;
   for (int i = 0; i < o->ninputs && status == 0; i++) {
-    if (!read_file(&files[i], o->inputs[i], i)) {
+    if (!tc_read_file(&prog, o->inputs[i], NULL)) {
       fprintf(stderr, "tornc: error: cannot read '%s': %s\n", o->inputs[i],
               strerror(errno));
       status = 1;
     }
   }
   if (status == 0) {
+    /* Imports add files as they are parsed: only the inputs are walked. */
     for (int i = 0; i < o->ninputs; i++)
-      tc_parse_file(&prog, &files[i], &diags);
-    tc_check(&prog, &files[0], &diags);
+      tc_parse_file(&prog, input_file(&prog, o->inputs[i]), &diags);
+    tc_check(&prog, prog.files[0], &diags);
+    /* The automaton check needs a program the generators can take. */
+    if (diags.errors == 0 && !o->deps && !tc_check_automaton(&prog, &diags))
+      status = 1;
     tc_diags_print(&diags, stderr);
-    status = diags.errors ? 1 : generate(&prog, o);
+    if (status == 0)
+      status = diags.errors ? 1 : generate(&prog, o);
   }
   tc_diags_free(&diags);
   tc_program_free(&prog);
-  for (int i = 0; i < o->ninputs; i++)
-    free(files[i].text);
-  free(files);
   return status;
 }
 

@@ -5,6 +5,9 @@
  * functions below, each building or adding one AST node. Errors go to the
  * shared diagnostics and parsing goes on.
  */
+#define _POSIX_C_SOURCE 200809L
+#include <errno.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -22,8 +25,11 @@ void tc_pattern_free(tc_pattern *p)
 {
   if (!p)
     return;
-  for (int i = 0; i < p->nsegs; i++)
+  for (int i = 0; i < p->nsegs; i++) {
     free(p->segs[i].text);
+    free(p->segs[i].rx_text);
+    tc_rx_free(p->segs[i].rx);
+  }
   free(p->segs);
   free(p->text);
   free(p->key);
@@ -36,6 +42,7 @@ void tc_route_free(tc_route *r)
     return;
   free(r->name);
   free(r->handler);
+  free(r->target);
   tc_pattern_free(r->pattern);
   free(r);
 }
@@ -48,9 +55,16 @@ void tc_program_free(tc_program *prog)
     free(prog->includes[i].text);
   for (int i = 0; i < prog->nroutes; i++)
     tc_route_free(prog->routes[i]);
+  for (int i = 0; i < prog->nfiles; i++) {
+    free(prog->files[i]->text);
+    free(prog->files[i]->id);
+    free((char *)prog->files[i]->name);
+    free(prog->files[i]);
+  }
   free(prog->apps);
   free(prog->includes);
   free(prog->routes);
+  free(prog->files);
   *prog = (tc_program){0};
 }
 
@@ -64,6 +78,16 @@ const char *tc_program_app(const tc_program *prog)
 static char *token_text(const tc_token *tok)
 {
   return tc_strndup(tok->text, tok->len);
+}
+
+/* A short token's text in a static buffer, for atoi(). */
+static const char *token_text_tmp(const tc_token *tok)
+{
+  static char buf[16];
+  size_t n = tok->len < sizeof buf - 1 ? tok->len : sizeof buf - 1;
+  memcpy(buf, tok->text, n);
+  buf[n] = '\0';
+  return buf;
 }
 
 /* decl ::= APP ID SEMI */
@@ -85,12 +109,15 @@ void tc_act_include(tc_parser *ps, tc_token *path)
   tc_token_free(path);
 }
 
-/* decl ::= route */
+/* item ::= route | redirect
+ * Routes and redirects get their ids in declaration order, each kind
+ * counted apart. */
 void tc_act_add_route(tc_parser *ps, tc_route *route)
 {
   tc_program *p = ps->prog;
   p->routes = tc_grow(p->routes, p->nroutes, &p->croutes, sizeof *p->routes);
   p->routes[p->nroutes++] = route;
+  route->id = route->redirect ? p->nredirects++ : p->nnamed++;
 }
 
 /* route ::= ROUTE ID methods pattern ARROW ID SEMI */
@@ -108,6 +135,183 @@ tc_route *tc_act_route(tc_parser *ps, tc_token *kw, tc_token *name,
   r->handler = token_text(handler);
   r->handler_pos = handler->pos;
   return r;
+}
+
+/* redirect ::= REDIRECT pattern FATARROW ID status SEMI */
+tc_route *tc_act_redirect(tc_parser *ps, tc_token *kw, tc_pattern *pattern,
+                          tc_token *target, tc_token *status)
+{
+  tc_route *r = tc_xcalloc(1, sizeof *r);
+  r->pos = kw->pos;
+  r->redirect = true;
+  r->methods = TC_ANY | TC_HEAD | TC_OTHER;
+  r->pattern = pattern;
+  r->target = token_text(target);
+  r->target_pos = target->pos;
+  r->status = 301;
+  if (status->kind) {
+    r->status = status->len <= 3 ? atoi(token_text_tmp(status)) : 0;
+    if (r->status != 301 && r->status != 302 && r->status != 303 &&
+        r->status != 307 && r->status != 308)
+      tc_error(ps->diags, status->pos,
+               "bad redirect status '%.*s' (known: 301, 302, 303, 307, 308)",
+               (int)status->len, status->text);
+  }
+  return r;
+}
+
+/* decl ::= TRAILING_SLASH ID SEMI */
+void tc_act_trailing_slash(tc_parser *ps, tc_token *kw, tc_token *policy)
+{
+  tc_program *p = ps->prog;
+  bool redirect = policy->len == 8 && memcmp(policy->text, "redirect", 8) == 0;
+  bool strict = policy->len == 6 && memcmp(policy->text, "strict", 6) == 0;
+  if (!redirect && !strict) {
+    tc_error(ps->diags, policy->pos,
+             "unknown trailing_slash policy '%.*s' (known: strict, redirect)",
+             (int)policy->len, policy->text);
+    return;
+  }
+  if (p->slash_set) {
+    tc_error(ps->diags, kw->pos, "'trailing_slash' is set more than once");
+    tc_note(ps->diags, p->slash_pos, "it is first set here");
+    return;
+  }
+  p->slash_set = true;
+  p->slash_pos = kw->pos;
+  p->slash_redirect = redirect;
+}
+
+/* prefix_open ::= PREFIX STRING LBRACE
+ * A bad prefix is reported and then ignored inside its block, so that the
+ * routes there are still checked. */
+void tc_act_prefix_push(tc_parser *ps, tc_token *prefix)
+{
+  ps->prefix_lens =
+      tc_grow(ps->prefix_lens, ps->nprefix, &ps->cprefix, sizeof(size_t));
+  ps->prefix_lens[ps->nprefix++] = ps->prefix.len;
+  if (tc_prefix_check(ps->diags, prefix))
+    tc_buf_putn(&ps->prefix, prefix->str, prefix->str_len);
+  tc_token_free(prefix);
+}
+
+/* item ::= prefix_open items RBRACE, or prefix_open thrown away */
+void tc_act_prefix_pop(tc_parser *ps)
+{
+  if (ps->nprefix == 0)
+    return;
+  ps->prefix.len = ps->prefix_lens[--ps->nprefix];
+  if (ps->prefix.data)
+    ps->prefix.data[ps->prefix.len] = '\0';
+}
+
+/* ---- Files and imports -------------------------------------------------- */
+
+/* What identifies a file whatever the path it is named by. */
+static char *file_id(const char *name)
+{
+  char *real = realpath(name, NULL);
+  return real ? real : tc_strdup(name);
+}
+
+tc_file *tc_read_file(tc_program *prog, const char *name,
+                      const tc_file *parent)
+{
+  FILE *in = fopen(name, "rb");
+  if (!in)
+    return NULL;
+  tc_buf b = {0};
+  char chunk[8192];
+  size_t n;
+  while ((n = fread(chunk, 1, sizeof chunk, in)) > 0)
+    tc_buf_putn(&b, chunk, n);
+  int err = ferror(in) ? errno : 0;
+  fclose(in);
+  if (err) {
+    tc_buf_free(&b);
+    errno = err;
+    return NULL;
+  }
+  tc_file *f = tc_xcalloc(1, sizeof *f);
+  f->name = tc_strdup(name);
+  f->index = prog->nfiles;
+  f->text = b.data ? b.data : tc_strdup("");
+  f->len = b.len;
+  f->parent = parent;
+  f->id = file_id(name);
+  prog->files = tc_grow(prog->files, prog->nfiles, &prog->cfiles,
+                        sizeof *prog->files);
+  prog->files[prog->nfiles++] = f;
+  return f;
+}
+
+/* `name` relative to the directory of file `from`. */
+static char *relative_to(const tc_file *from, const char *name)
+{
+  const char *slash = strrchr(from->name, '/');
+  if (name[0] == '/' || !slash)
+    return tc_strdup(name);
+  tc_buf b = {0};
+  tc_buf_printf(&b, "%.*s/%s", (int)(slash - from->name), from->name, name);
+  return b.data;
+}
+
+/* "a.troute imports b.troute imports c.troute": the chain of imports
+ * from the first file to `f`. */
+static void import_chain(tc_buf *b, const tc_file *f)
+{
+  if (f->parent) {
+    import_chain(b, f->parent);
+    tc_buf_printf(b, " imports ");
+  }
+  tc_buf_printf(b, "%s", f->name);
+}
+
+/* Reports an import of a file already read: a cycle if it is still being
+ * parsed, otherwise a second import. */
+static void import_again(tc_parser *ps, const tc_token *path,
+                         const tc_file *old, const char *name)
+{
+  tc_buf chain = {0};
+  import_chain(&chain, ps->file);
+  if (old->parsing)
+    tc_error(ps->diags, path->pos, "import cycle: %s imports %s",
+             chain.data, name);
+  else if (old->parent)
+    tc_error(ps->diags, path->pos,
+             "'%s' is imported twice (%s imports it first)", name,
+             old->parent->name);
+  else
+    tc_error(ps->diags, path->pos,
+             "'%s' is imported, but it is an input file already", name);
+  tc_buf_free(&chain);
+}
+
+/* item ::= IMPORT STRING SEMI */
+void tc_act_import(tc_parser *ps, tc_token *path)
+{
+  tc_program *p = ps->prog;
+  char *name = relative_to(ps->file, path->str);
+  char *id = file_id(name);
+  const tc_file *old = NULL;
+  for (int i = 0; i < p->nfiles && !old; i++)
+    if (strcmp(p->files[i]->id, id) == 0)
+      old = p->files[i];
+  if (path->str_len == 0) {
+    tc_error(ps->diags, path->pos, "empty import path");
+  } else if (old) {
+    import_again(ps, path, old, name);
+  } else {
+    tc_file *f = tc_read_file(p, name, ps->file);
+    if (!f)
+      tc_error(ps->diags, path->pos, "cannot read '%s': %s", name,
+               strerror(errno));
+    else
+      tc_parse_file_prefixed(p, f, ps->diags, ps->prefix.data);
+  }
+  free(id);
+  free(name);
+  tc_token_free(path);
 }
 
 static const struct {
@@ -238,7 +442,9 @@ static void feed(void *lemon, tc_parser *ps, tc_token *tok)
 
 static bool starts_decl(int kind)
 {
-  return kind == TK_APP || kind == TK_INCLUDE || kind == TK_ROUTE;
+  return kind == TK_APP || kind == TK_INCLUDE || kind == TK_ROUTE ||
+         kind == TK_REDIRECT || kind == TK_PREFIX || kind == TK_IMPORT ||
+         kind == TK_TRAILING_SLASH;
 }
 
 /* A syntax error on a keyword left lemon skipping to the next ';' with
@@ -254,9 +460,18 @@ static void resync(void *lemon, tc_parser *ps, tc_token *kw)
   feed(lemon, ps, &again);
 }
 
-void tc_parse_file(tc_program *prog, const tc_file *file, tc_diags *diags)
+void tc_parse_file(tc_program *prog, tc_file *file, tc_diags *diags)
 {
-  tc_parser ps = {.prog = prog, .diags = diags};
+  tc_parse_file_prefixed(prog, file, diags, NULL);
+}
+
+void tc_parse_file_prefixed(tc_program *prog, tc_file *file,
+                            tc_diags *diags, const char *prefix)
+{
+  tc_parser ps = {.prog = prog, .diags = diags, .file = file};
+  if (prefix && *prefix)
+    tc_buf_printf(&ps.prefix, "%s", prefix);
+  file->parsing = true;
   tc_lexer lx;
   tc_lexer_init(&lx, file, diags);
   void *lemon = tc_lemonAlloc(malloc);
@@ -273,4 +488,7 @@ void tc_parse_file(tc_program *prog, const tc_file *file, tc_diags *diags)
       resync(lemon, &ps, &kw);
   } while (tok.kind != 0);
   tc_lemonFree(lemon, free);
+  file->parsing = false;
+  tc_buf_free(&ps.prefix);
+  free(ps.prefix_lens);
 }

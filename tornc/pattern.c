@@ -1,10 +1,13 @@
-/* pattern.c -- parses the "PATTERN" string of a route.
+/* pattern.c -- parses the "PATTERN" string of a route or redirect, and
+ * the string of a `prefix` block.
  *
  *   pattern := '/' piece*
- *   piece   := litchar+ | '{' name ':' type '}'
+ *   piece   := litchar+ | '{' name ':' type '}' | '{' name ':' regex '}'
  *   litchar := any printable ASCII byte except space { } ? #
  *   name    := a C identifier, not a C keyword
- *   type    := int | str
+ *   type    := int | uint | str | slug | uuid | path
+ *   regex   := an inline pattern (regex.c); '}' inside a class, an escape
+ *              or a {n,m} quantifier does not end it
  *
  * The pattern arrives as a decoded string together with the source column
  * of each byte, so an error inside it points at the exact character of the
@@ -17,32 +20,6 @@
 
 /* ---- Parameter types ---------------------------------------------------- */
 
-/* An int ends at the first non-digit: anything but a digit may follow. */
-static bool int_may_follow(int c)
-{
-  return !(c >= '0' && c <= '9') && c != '{';
-}
-
-/* A str takes a whole path segment, so only a '/' may follow it. */
-static bool str_may_follow(int c)
-{
-  return c == '/';
-}
-
-const tc_type tc_types[] = {
-    {"int", "int64_t", "\"-\"? [0-9]+", "tn_parse_int64", int_may_follow},
-    {"str", "tn_str_t", "[^/\\x00]+", NULL, str_may_follow},
-};
-const int tc_ntypes = (int)(sizeof tc_types / sizeof tc_types[0]);
-
-/* Why a type's parameter cannot be followed by some byte, for errors. */
-static const char *follow_rule(const tc_type *t)
-{
-  return t->may_follow == str_may_follow
-             ? "must be followed by '/' or the end of the pattern"
-             : "cannot be followed by a digit or another parameter";
-}
-
 static const tc_type *find_type(const char *name, size_t len)
 {
   for (int i = 0; i < tc_ntypes; i++)
@@ -50,6 +27,11 @@ static const tc_type *find_type(const char *name, size_t len)
         memcmp(tc_types[i].name, name, len) == 0)
       return &tc_types[i];
   return NULL;
+}
+
+const tc_rx *tc_seg_rx(const tc_seg *s)
+{
+  return s->rx ? s->rx : tc_type_rx(s->type);
 }
 
 /* ---- Parser state ------------------------------------------------------- */
@@ -61,6 +43,7 @@ typedef struct {
   size_t len;
   const int *cols; /* source column of each byte, and of the closing quote */
   tc_buf key;
+  size_t rx_base;  /* where the inline pattern being parsed starts */
 } pstate;
 
 /* The source position of byte `i` of the pattern (i == len: the closing
@@ -163,39 +146,89 @@ static void check_param_unique(pstate *st, const tc_seg *seg)
   }
 }
 
-/* Looks up the type of '{name:type}' at bytes [i, end), `colon` being the
- * index of the ':' or `end` if there is none. */
-static const tc_type *param_type(pstate *st, const tc_seg *seg, size_t colon,
-                                 size_t end)
+static void rx_error(void *ctx, size_t at, const char *msg)
 {
-  if (colon == end || colon + 1 == end) {
-    pat_error(st, end, "missing type for parameter '%s' (known: int, str)",
-              seg->text);
-    return NULL;
-  }
-  const tc_type *t = find_type(st->s + colon + 1, end - colon - 1);
-  if (!t)
-    pat_error(st, colon + 1, "unknown parameter type '%.*s' (known: int, str)",
-              (int)(end - colon - 1), st->s + colon + 1);
-  return t;
+  pstate *st = ctx;
+  pat_error(st, st->rx_base + at, "%s", msg);
 }
 
-/* '{' name ':' type '}' starting at byte `i`; returns the index after it.
- * An unclosed '{' ends at the next '/' or '{', where parsing resumes. */
+/* The index of the '}' closing a parameter whose type or pattern starts at
+ * byte `i`: braces of quantifiers nest, and classes and escapes hide
+ * braces. `len` if there is none -- unless a class is left open, which
+ * may have hidden it: then the last '}' of the pattern, so that the open
+ * '[' is reported where it is. */
+static size_t param_end(const pstate *st, size_t i)
+{
+  int depth = 0;
+  bool open_class = false;
+  for (size_t j = i; j < st->len; j++) {
+    char c = st->s[j];
+    if (c == '\\') {
+      j++;
+    } else if (c == '[') {
+      j += j + 1 < st->len && st->s[j + 1] == '^';
+      j++; /* a ']' first in a class is a member */
+      while (j < st->len && st->s[j] != ']')
+        j += st->s[j] == '\\' ? 2 : 1;
+      open_class = j >= st->len;
+    } else if (c == '{') {
+      depth++;
+    } else if (c == '}' && depth-- == 0) {
+      return j;
+    }
+  }
+  for (size_t j = st->len; open_class && j > i; j--)
+    if (st->s[j - 1] == '}')
+      return j - 1;
+  return st->len;
+}
+
+/* Whether bytes [i, end) are a type name rather than an inline pattern. */
+static bool is_type_name(const pstate *st, size_t i, size_t end)
+{
+  return tc_is_c_ident(st->s + i, end - i);
+}
+
+/* The type, or inline pattern, of a parameter at bytes [i, end). */
+static void param_type(pstate *st, tc_seg *seg, size_t i, size_t end)
+{
+  seg->type_pos = at(st, i);
+  if (i == end) {
+    pat_error(st, end, "missing type for parameter '%s' (known: %s, or an "
+                       "inline pattern)",
+              seg->text, tc_type_names);
+    return;
+  }
+  if (is_type_name(st, i, end)) {
+    seg->type = find_type(st->s + i, end - i);
+    if (!seg->type)
+      pat_error(st, i, "unknown parameter type '%.*s' (known: %s, or an "
+                       "inline pattern)",
+                (int)(end - i), st->s + i, tc_type_names);
+    return;
+  }
+  st->rx_base = i;
+  seg->rx_text = tc_strndup(st->s + i, end - i);
+  seg->rx = tc_rx_parse(st->s + i, end - i, rx_error, st);
+  if (seg->rx)
+    seg->type = &tc_type_inline;
+}
+
+/* '{' name ':' type '}' starting at byte `i`; returns the index after it. */
 static size_t parse_param(pstate *st, size_t i)
 {
-  size_t end = i + 1, colon = 0;
-  while (end < st->len && !strchr("}/{", st->s[end])) {
-    if (st->s[end] == ':' && !colon)
-      colon = end;
-    end++;
+  size_t colon = i + 1;
+  while (colon < st->len && !strchr(":}/{", st->s[colon]))
+    colon++;
+  if (colon == st->len || st->s[colon] == '/' || st->s[colon] == '{') {
+    pat_error(st, i, "unterminated '{' in pattern");
+    return colon;
   }
-  if (end == st->len || st->s[end] != '}') {
+  size_t end = st->s[colon] == '}' ? colon : param_end(st, colon + 1);
+  if (end == st->len) {
     pat_error(st, i, "unterminated '{' in pattern");
     return end;
   }
-  if (!colon)
-    colon = end;
 
   tc_seg *seg = add_seg(st, TC_SEG_PARAM, i);
   seg->name_pos = at(st, i + 1);
@@ -203,53 +236,108 @@ static size_t parse_param(pstate *st, size_t i)
   seg->len = colon - i - 1;
   if (check_param_name(st, i + 1, colon))
     check_param_unique(st, seg);
-  seg->type = param_type(st, seg, colon, end);
+  param_type(st, seg, colon == end ? end : colon + 1, end);
   st->pat->nparams++;
-  tc_buf_printf(&st->key, "{:%s}", seg->type ? seg->type->name : "?");
+  if (seg->rx_text)
+    tc_buf_printf(&st->key, "{:/%s/}", seg->rx_text);
+  else
+    tc_buf_printf(&st->key, "{:%s}", seg->type ? seg->type->name : "?");
   return end + 1;
 }
 
-/* A parameter's text must end unambiguously where the next piece starts,
- * or re2c could not tell where to put the capture's end. */
-static void check_follow(pstate *st, const tc_seg *seg, size_t next)
+/* A path parameter takes the rest of the path: nothing may follow it. */
+static void check_path_last(pstate *st, const tc_seg *seg, size_t next)
 {
-  if (!seg->type || next >= st->len)
-    return;
-  unsigned char c = (unsigned char)st->s[next];
-  if (seg->type->may_follow(c))
-    return;
-  pat_error(st, next, "'%s' parameter '%s' %s", seg->type->name, seg->text,
-            follow_rule(seg->type));
+  if (seg->type && seg->type->conv == TC_PATH && next < st->len)
+    pat_error(st, next, "'path' parameter '%s' must end the pattern",
+              seg->text);
 }
 
 /* ---- Entry point -------------------------------------------------------- */
 
-tc_pattern *tc_pattern_parse(tc_diags *diags, tc_token *str)
+/* Splits the pattern string into pieces. */
+static void parse_pieces(pstate *st)
+{
+  size_t i = 0;
+  while (i < st->len) {
+    unsigned char c = (unsigned char)st->s[i];
+    if (c == '{') {
+      int nsegs = st->pat->nsegs;
+      i = parse_param(st, i);
+      if (st->pat->nsegs > nsegs)
+        check_path_last(st, &st->pat->segs[st->pat->nsegs - 1], i);
+    } else if (is_litchar(c)) {
+      i = parse_literal(st, i);
+    } else {
+      i = bad_char(st, i);
+    }
+  }
+}
+
+/* Puts the prefix of the enclosing blocks before the pattern: into its
+ * text, its key and its first literal (a pattern starts with '/', so it
+ * starts with a literal). */
+static void add_prefix(tc_pattern *p, const char *prefix)
+{
+  size_t n = strlen(prefix);
+  if (n == 0)
+    return;
+  tc_buf b = {0};
+  tc_buf_printf(&b, "%s%s", prefix, p->text);
+  free(p->text);
+  p->text = b.data;
+  b = (tc_buf){0};
+  tc_buf_printf(&b, "%s%s", prefix, p->key);
+  free(p->key);
+  p->key = b.data;
+  if (p->nsegs > 0 && p->segs[0].kind == TC_SEG_LIT) {
+    b = (tc_buf){0};
+    tc_buf_printf(&b, "%s%s", prefix, p->segs[0].text);
+    free(p->segs[0].text);
+    p->segs[0].text = b.data;
+    p->segs[0].len += n;
+  }
+}
+
+tc_pattern *tc_pattern_parse(tc_diags *diags, tc_token *str,
+                             const char *prefix)
 {
   tc_pattern *p = tc_xcalloc(1, sizeof *p);
   p->pos = str->pos;
   p->text = str->str;
-  pstate st = {diags, p, str->str, str->str_len, str->str_cols, {0}};
+  pstate st = {diags, p, str->str, str->str_len, str->str_cols, {0}, 0};
 
   if (st.len == 0 || st.s[0] != '/')
     pat_error(&st, 0, "a pattern must start with '/'");
-  size_t i = 0;
-  while (i < st.len) {
-    unsigned char c = (unsigned char)st.s[i];
-    if (c == '{') {
-      int nsegs = p->nsegs;
-      i = parse_param(&st, i);
-      if (p->nsegs > nsegs)
-        check_follow(&st, &p->segs[p->nsegs - 1], i);
-    } else if (is_litchar(c)) {
-      i = parse_literal(&st, i);
-    } else {
-      i = bad_char(&st, i);
-    }
-  }
-
+  parse_pieces(&st);
   p->key = st.key.data ? st.key.data : tc_strdup("");
+  add_prefix(p, prefix ? prefix : "");
   str->str = NULL; /* the pattern owns the text now */
   tc_token_free(str);
   return p;
+}
+
+/* prefix "/api/v1": a pattern with no parameter that does not end in '/'
+ * (the patterns inside start with one). */
+bool tc_prefix_check(tc_diags *diags, const tc_token *str)
+{
+  tc_pattern p = {.pos = str->pos};
+  pstate st = {diags, &p, str->str, str->str_len, str->str_cols, {0}, 0};
+  if (st.len == 0 || st.s[0] != '/')
+    pat_error(&st, 0, "a prefix must start with '/'");
+  else if (st.s[st.len - 1] == '/')
+    pat_error(&st, st.len - 1, "a prefix must not end with '/' (the "
+                               "patterns inside start with one)");
+  for (size_t i = 0; i < st.len && !p.bad; i++) {
+    unsigned char c = (unsigned char)st.s[i];
+    if (c == '{' || c == '}')
+      pat_error(&st, i, "a prefix cannot hold parameters");
+    else if (!is_litchar(c))
+      bad_char(&st, i);
+  }
+  for (int i = 0; i < p.nsegs; i++)
+    free(p.segs[i].text);
+  free(p.segs);
+  tc_buf_free(&st.key);
+  return !p.bad;
 }

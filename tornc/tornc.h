@@ -17,6 +17,7 @@
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #define TORNC_VERSION "0.1.0"
@@ -58,12 +59,18 @@ bool tc_is_c_keyword(const char *s);
 /* ===================================================================== */
 
 /* One input file, read whole and terminated by a NUL sentinel. */
-typedef struct {
-  const char *name; /* as given on the command line */
-  int index;        /* order on the command line: diagnostics sort by it */
+typedef struct tc_file tc_file;
+struct tc_file {
+  const char *name; /* as given on the command line, or as imported
+                       (relative to the importing file's directory) */
+  int index;        /* order in which files were read: diagnostics sort
+                       by it */
   char *text;       /* contents plus a terminating NUL */
   size_t len;       /* bytes before the NUL */
-} tc_file;
+  const tc_file *parent; /* the file that imported this one, or NULL */
+  char *id;         /* what identifies it (its real path), owned */
+  bool parsing;     /* still being parsed: an import of it is a cycle */
+};
 
 /* A position in a source file. `off` lets a diagnostic find the line. */
 typedef struct {
@@ -149,6 +156,7 @@ enum {
   TC_PATCH = 1u << 4,
   TC_DELETE = 1u << 5,
   TC_OPTIONS = 1u << 6,
+  TC_OTHER = 1u << 7,
   TC_ANY = TC_GET | TC_POST | TC_PUT | TC_PATCH | TC_DELETE | TC_OPTIONS
 };
 
@@ -158,37 +166,107 @@ void tc_methods_c(tc_buf *b, unsigned mask);
  * when GET is in, as in the source. */
 void tc_methods_text(tc_buf *b, unsigned mask);
 
-/* A parameter type: what it matches and which C type it becomes. */
+/* A set of bytes. */
 typedef struct {
-  const char *name;  /* as written in a pattern: "int" */
-  const char *ctype; /* member type in the argument struct */
-  const char *regex; /* re2c regular expression of its text */
-  const char *parse; /* runtime function converting the text, or NULL when
-                        the member is the tn_str_t itself */
-  /* True if byte `c` may follow the parameter's text in a pattern without
-   * making the end of the match ambiguous. */
-  bool (*may_follow)(int c);
+  uint64_t w[4];
+} tc_set;
+
+void tc_set_add(tc_set *s, int c);
+bool tc_set_has(const tc_set *s, int c);
+bool tc_set_meets(const tc_set *a, const tc_set *b);
+
+/* A regular expression over bytes (regex.c): a parameter's language. */
+typedef struct tc_rx tc_rx;
+enum { TC_RX_SET, TC_RX_CAT, TC_RX_ALT, TC_RX_REP };
+struct tc_rx {
+  int kind;
+  tc_set set;    /* SET: the bytes it matches */
+  tc_rx *a, *b;  /* CAT, ALT: both; REP: a */
+  int min, max;  /* REP: the count; max < 0 for no bound */
+};
+
+/* How a parameter's text becomes its value, and its value a URL part. */
+typedef enum {
+  TC_INT,     /* int64_t, tn_parse_int64; written by tn_url_int64 */
+  TC_UINT,    /* uint64_t, tn_parse_uint64; tn_url_uint64 */
+  TC_STR,     /* tn_str_t, percent-decoded; tn_url_segment */
+  TC_PATH,    /* tn_str_t, percent-decoded; tn_url_path */
+  TC_CHECKED  /* tn_str_t as sent (only URL-safe bytes); checked against
+                 its pattern, then written as it is */
+} tc_conv;
+
+/* A parameter type. */
+typedef struct {
+  const char *name;    /* as written in a pattern: "int" */
+  const char *ctype;   /* member type in the argument struct */
+  const char *argtype; /* argument type of the typed URL builder */
+  tc_conv conv;
 } tc_type;
 
 extern const tc_type tc_types[];
 extern const int tc_ntypes;
+/* The type of every {name:REGEX} parameter. */
+extern const tc_type tc_type_inline;
+/* "int, uint, str...": the known type names, for errors. */
+extern const char *const tc_type_names;
+/* The regular expression of built-in type `t` (built once, kept). */
+const tc_rx *tc_type_rx(const tc_type *t);
+
+/* Reports an error at byte `at` of the regex being parsed. */
+typedef void (*tc_rx_error_fn)(void *ctx, size_t at, const char *msg);
+/* Parses an inline pattern (`n` bytes), reporting the first error; NULL
+ * after an error. Its bytes are limited to those a path segment holds as
+ * sent, and it never matches the empty string. */
+tc_rx *tc_rx_parse(const char *s, size_t n, tc_rx_error_fn err, void *ctx);
+void tc_rx_free(tc_rx *r);
+bool tc_rx_nullable(const tc_rx *r);
+/* Writes `r` as an re2c regular expression. */
+void tc_rx_re2c(tc_buf *b, const tc_rx *r);
+
+/* An NFA over bytes whose states are labelled with a pattern segment. */
+enum { TC_NFA_MAX = 6000 };
+typedef struct {
+  int from, to;
+  tc_set set;
+  bool eps; /* an empty move; `set` unused */
+} tc_nfa_edge_t;
+typedef struct {
+  int *seg; /* the segment of each state */
+  int nstates, cstates;
+  tc_nfa_edge_t *edges;
+  int nedges, cedges;
+  bool full; /* more than TC_NFA_MAX states were needed: unusable */
+} tc_nfa;
+
+int tc_nfa_start(tc_nfa *a);
+void tc_nfa_edge(tc_nfa *a, int from, int to, const tc_set *set);
+/* Adds the states of `r` after state `from`, labelled `seg`; returns the
+ * state its matches end in. */
+int tc_nfa_add(tc_nfa *a, const tc_rx *r, int from, int seg);
+void tc_nfa_free(tc_nfa *a);
 
 typedef enum { TC_SEG_LIT, TC_SEG_PARAM } tc_seg_kind;
 
 /* A piece of a pattern: literal bytes, or a {name:type} parameter. */
 typedef struct {
   tc_seg_kind kind;
-  tc_pos pos;         /* first byte (the '{' of a parameter) */
-  char *text;         /* literal bytes, or the parameter name */
+  tc_pos pos;          /* first byte (the '{' of a parameter) */
+  char *text;          /* literal bytes, or the parameter name */
   size_t len;
-  const tc_type *type; /* parameters only */
+  const tc_type *type; /* parameters only; NULL after an error */
   tc_pos name_pos;     /* parameters only */
+  tc_pos type_pos;     /* parameters only: the type or inline pattern */
+  char *rx_text;       /* inline patterns: the pattern as written */
+  tc_rx *rx;           /* inline patterns: parsed (owned) */
 } tc_seg;
+
+/* The regular expression of a parameter segment. */
+const tc_rx *tc_seg_rx(const tc_seg *s);
 
 /* A "PATTERN" string, split into segments. */
 typedef struct {
   tc_pos pos;   /* the opening quote */
-  char *text;   /* the decoded string, as written between the quotes */
+  char *text;   /* the prefix, then the string as written */
   tc_seg *segs;
   int nsegs, cap;
   int nparams;
@@ -197,15 +275,21 @@ typedef struct {
                    with the same key match the same paths */
 } tc_pattern;
 
-/* A `route NAME METHOD+ "PATTERN" -> HANDLER;` declaration. */
+/* A `route` or `redirect` declaration: one rule of the automaton. */
 typedef struct {
-  tc_pos pos;          /* the `route` keyword */
-  char *name;
+  tc_pos pos;          /* the `route` or `redirect` keyword */
+  bool redirect;       /* a redirect: no name, handler or methods */
+  int id;              /* among the routes, or among the redirects */
+  char *name;          /* routes: the name */
   tc_pos name_pos;
-  unsigned methods;    /* TC_* bits as written; HEAD is added with GET */
+  unsigned methods;    /* TC_* bits as written; HEAD is added with GET;
+                          all of them (and TC_OTHER) for a redirect */
   tc_pattern *pattern;
-  char *handler;
+  char *handler;       /* routes: the handler */
   tc_pos handler_pos;
+  char *target;        /* redirects: the route redirected to */
+  tc_pos target_pos;
+  int status;          /* redirects: 301 302 303 307 308 */
 } tc_route;
 
 /* A name with its position: an `app` or `include` declaration. */
@@ -220,8 +304,15 @@ typedef struct {
   int napps, capps;
   tc_name *includes;
   int nincludes, cincludes;
-  tc_route **routes;
+  tc_route **routes;   /* routes and redirects, in declaration order */
   int nroutes, croutes;
+  int nnamed;          /* how many of them are routes */
+  int nredirects;      /* and how many redirects */
+  bool slash_redirect; /* trailing_slash redirect; */
+  tc_pos slash_pos;    /* the first trailing_slash declaration */
+  bool slash_set;
+  tc_file **files;     /* every file read (inputs and imports), owned */
+  int nfiles, cfiles;
 } tc_program;
 
 void tc_pattern_free(tc_pattern *p);
@@ -238,6 +329,10 @@ const char *tc_program_app(const tc_program *prog);
 typedef struct {
   tc_program *prog;
   tc_diags *diags;
+  const tc_file *file; /* the file being parsed */
+  tc_buf prefix;    /* the prefixes of the enclosing `prefix` blocks */
+  size_t *prefix_lens; /* prefix.len before each open block */
+  int nprefix, cprefix;
   tc_pos prev_end;  /* just after the last token handed to the parser */
   int prev_kind;    /* that token's kind, 0 before the first */
   bool recovering;  /* a syntax or lexical error was reported and no ';'
@@ -245,24 +340,43 @@ typedef struct {
   bool syntax_error; /* the token just handed over was a syntax error */
 } tc_parser;
 
-/* Lexes and parses one file, adding its declarations to `prog`. */
-void tc_parse_file(tc_program *prog, const tc_file *file, tc_diags *diags);
+/* Reads file `name` whole, with the NUL sentinel the lexer relies on, and
+ * adds it to the program's files. NULL (errno set) if it cannot be read. */
+tc_file *tc_read_file(tc_program *prog, const char *name,
+                      const tc_file *parent);
+
+/* Lexes and parses one file, adding its declarations to `prog`; `prefix`
+ * (may be NULL) is prepended to its patterns, as for an import inside a
+ * `prefix` block. */
+void tc_parse_file(tc_program *prog, tc_file *file, tc_diags *diags);
+void tc_parse_file_prefixed(tc_program *prog, tc_file *file,
+                            tc_diags *diags, const char *prefix);
 
 /* Grammar actions: each builds or adds one node. They take ownership of
  * the heap parts of the tokens and nodes they are given. */
 void tc_act_app(tc_parser *ps, tc_token *name);
 void tc_act_include(tc_parser *ps, tc_token *path);
+void tc_act_import(tc_parser *ps, tc_token *path);
+void tc_act_trailing_slash(tc_parser *ps, tc_token *kw, tc_token *policy);
+void tc_act_prefix_push(tc_parser *ps, tc_token *prefix);
+void tc_act_prefix_pop(tc_parser *ps);
 void tc_act_add_route(tc_parser *ps, tc_route *route);
 tc_route *tc_act_route(tc_parser *ps, tc_token *kw, tc_token *name,
                        unsigned methods, tc_pattern *pattern,
                        tc_token *handler);
+tc_route *tc_act_redirect(tc_parser *ps, tc_token *kw, tc_pattern *pattern,
+                          tc_token *target, tc_token *status);
 unsigned tc_act_method(tc_parser *ps, unsigned methods, tc_token *word);
 void tc_act_syntax_error(tc_parser *ps, const tc_token *tok,
                          unsigned expected);
 
 /* Splits a STRING token into a pattern (pattern.c), reporting each error at
- * its exact column. Takes ownership of the token's string. */
-tc_pattern *tc_pattern_parse(tc_diags *diags, tc_token *str);
+ * its exact column, with `prefix` (may be empty) put before it. Takes
+ * ownership of the token's string. */
+tc_pattern *tc_pattern_parse(tc_diags *diags, tc_token *str,
+                             const char *prefix);
+/* Checks the string of a `prefix` block: a literal path start. */
+bool tc_prefix_check(tc_diags *diags, const tc_token *str);
 
 /* ===================================================================== */
 /* Semantic checks (check.c)                                              */
@@ -270,6 +384,15 @@ tc_pattern *tc_pattern_parse(tc_diags *diags, tc_token *str);
 
 /* Reports every semantic error of the program. */
 void tc_check(const tc_program *prog, const tc_file *first, tc_diags *diags);
+
+/* The route a redirect leads to, or NULL. */
+const tc_route *tc_redirect_target(const tc_program *prog, const tc_route *r);
+
+/* Runs re2c (-W) on the generated router of a checked program and reports
+ * what it finds as errors at the routes: a route no path can reach (with a
+ * note at each route that takes its paths), or anything else re2c says.
+ * Returns false (after printing why) if re2c could not be run. */
+bool tc_check_automaton(const tc_program *prog, tc_diags *diags);
 
 /* ===================================================================== */
 /* Code generation (gen_header.c, gen_routes.c, gen_main.c)               */
@@ -282,7 +405,9 @@ typedef struct {
 
 void tc_gen_header(tc_buf *out, const tc_program *prog,
                    const tc_gen_paths *paths);
-void tc_gen_routes(tc_buf *out, const tc_program *prog);
+/* `rule_lines`, when not NULL, gets the line of APP_routes.re holding the
+ * rule of each entry of prog->routes (0 for one sharing another's rule). */
+void tc_gen_routes(tc_buf *out, const tc_program *prog, int *rule_lines);
 void tc_gen_main(tc_buf *out, const tc_program *prog);
 
 /* Shared by the generators: `name` upper-cased into `b`. */
@@ -290,6 +415,8 @@ void tc_gen_upper(tc_buf *b, const char *name);
 /* `text` for inside a C comment, and as a C string literal. */
 void tc_gen_comment_text(tc_buf *b, const char *text);
 void tc_gen_c_string(tc_buf *b, const char *text);
+/* Writes "route 'NAME'" or "redirect \"PATTERN\"" for messages. */
+void tc_describe(tc_buf *b, const tc_route *r);
 /* The route that owns the argument struct `r`'s handler is called with:
  * the first route naming the same handler. */
 const tc_route *tc_gen_handler_owner(const tc_program *prog,

@@ -27,8 +27,10 @@ static parsed *parse2(const char *src1, const char *src2, bool check)
   assert_non_null(p);
   const char *srcs[2] = {src1, src2};
   for (int i = 0; i < 2 && srcs[i]; i++, p->nfiles++) {
-    p->files[i] = (tc_file){i ? "b.troute" : "a.troute", i,
-                            tc_strdup(srcs[i]), strlen(srcs[i])};
+    p->files[i] = (tc_file){.name = i ? "b.troute" : "a.troute",
+                            .index = i,
+                            .text = tc_strdup(srcs[i]),
+                            .len = strlen(srcs[i])};
     tc_parse_file(&p->prog, &p->files[i], &p->diags);
   }
   if (check)
@@ -207,7 +209,8 @@ static void test_syntax_error_messages(void **state)
                     "route b GET \"/\" ->");
   assert_int_equal(p->diags.n, 5);
   expect_diag(p, 0, TC_ERROR, 1, 1,
-              "expected 'app', 'include' or 'route' before 'hello'");
+              "expected 'app', 'include', 'route', 'redirect', 'prefix', 'import' or "
+              "'trailing_slash' before 'hello'");
   expect_diag(p, 1, TC_ERROR, 2, 4, "expected identifier before ';'");
   expect_diag(p, 2, TC_ERROR, 3, 8, "expected string before 'x'");
   expect_diag(p, 3, TC_ERROR, 4, 8, "expected identifier before string \"/\"");
@@ -255,14 +258,14 @@ static void test_pattern_errors(void **state)
   expect_pattern_error("\"\"", 14, "a pattern must start with '/'");
   expect_pattern_error("\"users\"", 14, "a pattern must start with '/'");
   expect_pattern_error("\"/u/{id:integer}\"", 21,
-                       "unknown parameter type 'integer' (known: int, str)");
+                       "unknown parameter type 'integer' (known: int, uint, str, slug, uuid, path, or an inline pattern)");
   expect_pattern_error("\"/u/{id:int\"", 17, "unterminated '{' in pattern");
   expect_pattern_error("\"/u/{id:int/x\"", 17, "unterminated '{' in pattern");
   expect_pattern_error("\"/u/{:int}\"", 18, "empty parameter name");
   expect_pattern_error("\"/u/{id}\"", 20,
-                       "missing type for parameter 'id' (known: int, str)");
+                       "missing type for parameter 'id' (known: int, uint, str, slug, uuid, path, or an inline pattern)");
   expect_pattern_error("\"/u/{id:}\"", 21,
-                       "missing type for parameter 'id' (known: int, str)");
+                       "missing type for parameter 'id' (known: int, uint, str, slug, uuid, path, or an inline pattern)");
   expect_pattern_error("\"/u/{1d:int}\"", 18,
                        "parameter name '1d' is not a C identifier");
   expect_pattern_error("\"/u/{int:int}\"", 18,
@@ -271,18 +274,108 @@ static void test_pattern_errors(void **state)
   expect_pattern_error("\"/u?x\"", 16, "'?' cannot be part of a path pattern");
   expect_pattern_error("\"/a b\"", 16, "space in pattern (write it as %20)");
   expect_pattern_error("\"/a\\tb\"", 16, "control character 0x09 in pattern");
-  expect_pattern_error("\"/{a:str}.{b:str}\"", 22,
-                       "'str' parameter 'a' must be followed by '/' or the "
-                       "end of the pattern");
-  expect_pattern_error("\"/{a:int}{b:int}\"", 22,
-                       "'int' parameter 'a' cannot be followed by a digit or "
-                       "another parameter");
-  expect_pattern_error("\"/{a:int}0\"", 22,
-                       "'int' parameter 'a' cannot be followed by a digit or "
-                       "another parameter");
+  expect_pattern_error("\"/{p:path}/x\"", 23,
+                       "'path' parameter 'p' must end the pattern");
+  expect_pattern_error("\"/{p:path}{q:int}\"", 23,
+                       "'path' parameter 'p' must end the pattern");
   /* Columns count source bytes, escapes included. */
   expect_pattern_error("\"/\\\"\\\\{x:float}\"", 22,
-                       "unknown parameter type 'float' (known: int, str)");
+                       "unknown parameter type 'float' (known: int, uint, str, slug, uuid, path, or an inline pattern)");
+}
+
+/* Inline patterns: each error at its byte inside the pattern. The
+ * pattern of "/u/{n:...}" starts at column 20. */
+static void test_inline_pattern_errors(void **state)
+{
+  (void)state;
+  expect_pattern_error("\"/u/{n:[a-z}\"", 20, "unclosed '[' in pattern");
+  expect_pattern_error("\"/u/{n:(ab}\"", 20, "unclosed '(' in pattern");
+  expect_pattern_error("\"/u/{n:ab)}\"", 22,
+                       "')' without a matching '('");
+  expect_pattern_error("\"/u/{n:a{3,1}}\"", 21,
+                       "bad repetition: the maximum is below the minimum");
+  expect_pattern_error("\"/u/{n:a{x}}\"", 21,
+                       "bad repetition (write {n}, {n,} or {n,m})");
+  expect_pattern_error("\"/u/{n:a**}\"", 22,
+                       "bad repetition: a quantifier cannot follow another");
+  expect_pattern_error("\"/u/{n:+a}\"", 20,
+                       "nothing to repeat before this quantifier");
+  expect_pattern_error("\"/u/{n:a{300}}\"", 21,
+                       "repetition count too large (at most 255)");
+  expect_pattern_error("\"/u/{n:[a-z]*}\"", 20,
+                       "the pattern can match the empty string (a parameter "
+                       "is never empty)");
+  expect_pattern_error("\"/u/{n:a|}\"", 20,
+                       "the pattern can match the empty string (a parameter "
+                       "is never empty)");
+  expect_pattern_error("\"/u/{n:a/b}\"", 21,
+                       "character '/' never appears in a path segment as sent "
+                       "(only A-Z a-z 0-9 - . _ ~ ! $ & ' ( ) * + , ; = : @ "
+                       "do)");
+  expect_pattern_error("\"/u/{n:a%b}\"", 21,
+                       "character '%' never appears in a path segment as sent "
+                       "(only A-Z a-z 0-9 - . _ ~ ! $ & ' ( ) * + , ; = : @ "
+                       "do)");
+  expect_pattern_error("\"/u/{n:[/%]}\"", 20,
+                       "character class matches no byte allowed in a path "
+                       "segment");
+  expect_pattern_error("\"/u/{n:[z-a]}\"", 21,
+                       "range out of order in character class");
+  expect_pattern_error("\"/u/{n:\\\\q}\"", 20,
+                       "unknown escape (only punctuation is escaped: '\\.')");
+  expect_pattern_error("\"/u/{n:abc}\"", 20,
+                       "unknown parameter type 'abc' (known: int, uint, str, "
+                       "slug, uuid, path, or an inline pattern)");
+}
+
+/* Inline patterns that are fine, with their key (what makes two
+ * patterns one rule). */
+static void test_inline_pattern_ok(void **state)
+{
+  (void)state;
+  static const char *const ok[] = {
+      "\"/~{n:[a-z][a-z0-9_]{2,15}}\"", "\"/{n:(ab|cd)+x?}\"",
+      "\"/{n:[^a]}\"", "\"/{n:\\\\.}\"", "\"/{n:[]a]}\"", "\"/{n:a{2,}}\"",
+      "\"/{n:[a}]+}\"", "\"/{n:(a|b){3}}\"", "\"/{n:.+}.txt\""};
+  for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
+    parsed *p = pattern(ok[i]);
+    if (p->diags.n)
+      fail_msg("%s: %s", ok[i], p->diags.items[0].msg);
+    parsed_free(p);
+  }
+  parsed *p = pattern("\"/~{n:[a-z]+}/{m:int}\"");
+  assert_string_equal(p->prog.routes[0]->pattern->key,
+                      "/~{:/[a-z]+/}/{:int}");
+  parsed_free(p);
+}
+
+/* A pattern that splits one path into parameters in two ways is an
+ * error; one where the split is forced is fine. */
+static void test_check_ambiguous(void **state)
+{
+  (void)state;
+  parsed *p = check("app x;\n"
+                    "route a GET \"/a/{x:str}.{y:str}\" -> a;\n"
+                    "route b GET \"/b/{x:int}{y:int}\" -> b;\n"
+                    "route c GET \"/c/{x:str}.txt\" -> c;\n"
+                    "route d GET \"/d/{x:int}0\" -> d;\n"
+                    "route e GET \"/e/{x:int}-{y:int}\" -> e;\n"
+                    "route f GET \"/f/{x:slug}{y:uuid}\" -> f;\n"
+                    "route g GET \"/g/{x:[a-z]+}{y:[0-9]+}\" -> g;\n"
+                    "route h GET \"/h/{x:[a-z]+}{y:[a-z0-9]+}\" -> h;\n");
+  /* A slug may hold what a uuid does, but the uuid's fixed length forces
+   * the split: not ambiguous. */
+  assert_int_equal(p->diags.n, 3);
+  expect_diag(p, 0, TC_ERROR, 2, 17,
+              "ambiguous pattern: in \"/a/a..a\", parameter 'x' can be "
+              "\"a.\" or \"a\"");
+  expect_diag(p, 1, TC_ERROR, 3, 17,
+              "ambiguous pattern: in \"/b/110\", parameter 'x' can be "
+              "\"11\" or \"1\"");
+  expect_diag(p, 2, TC_ERROR, 9, 17,
+              "ambiguous pattern: in \"/h/aaa\", parameter 'x' can be "
+              "\"aa\" or \"a\"");
+  parsed_free(p);
 }
 
 static void test_pattern_duplicate_param(void **state)
@@ -302,7 +395,7 @@ static void test_pattern_several_errors(void **state)
   assert_int_equal(p->diags.n, 3);
   expect_diag(p, 0, TC_ERROR, 1, 14, "a pattern must start with '/'");
   expect_diag(p, 1, TC_ERROR, 1, 19,
-              "unknown parameter type 't' (known: int, str)");
+              "unknown parameter type 't' (known: int, uint, str, slug, uuid, path, or an inline pattern)");
   expect_diag(p, 2, TC_ERROR, 1, 22, "unterminated '{' in pattern");
   parsed_free(p);
 }
@@ -402,10 +495,19 @@ static void test_check_shared_handler(void **state)
   parsed_free(p);
 }
 
+/* Shadowing is decided by re2c on the generated automaton. */
+static parsed *check_automaton(const char *src)
+{
+  parsed *p = check(src);
+  assert_int_equal(p->diags.errors, 0);
+  assert_true(tc_check_automaton(&p->prog, &p->diags));
+  return p;
+}
+
 static void test_check_shadowed(void **state)
 {
   (void)state;
-  parsed *p = check("app x;\n"
+  parsed *p = check_automaton("app x;\n"
                     "route a GET \"/u/{n:str}\" -> a;\n"
                     "route b POST \"/u/me\" -> b;\n"
                     "route c GET \"/u/{n:int}\" -> c;\n"
@@ -425,6 +527,32 @@ static void test_check_shadowed(void **state)
               "route 'e' can never match: route 'd' comes first and matches "
               "all its paths");
   parsed_free(p);
+
+  /* Shadowed by the union of two routes, and by a redirect. */
+  p = check_automaton("app x;\n"
+                      "route a GET \"/x/a\" -> a;\n"
+                      "route b GET \"/x/b\" -> b;\n"
+                      "route c GET \"/x/{s:[ab]}\" -> c;\n"
+                      "redirect \"/y/{s:[ab]}\" => c;\n"
+                      "route d GET \"/y/b\" -> d;\n");
+  assert_int_equal(p->diags.n, 5);
+  expect_diag(p, 0, TC_ERROR, 4, 13,
+              "route 'c' can never match: route 'a' and route 'b' come first "
+              "and match all its paths");
+  expect_diag(p, 1, TC_NOTE, 2, 13, "route 'a' is here");
+  expect_diag(p, 2, TC_NOTE, 3, 13, "route 'b' is here");
+  expect_diag(p, 3, TC_ERROR, 6, 13,
+              "route 'd' can never match: redirect \"/y/{s:[ab]}\" comes "
+              "first and matches all its paths");
+  parsed_free(p);
+
+  /* A literal before a parameter that would take it is fine. */
+  p = check_automaton("app x;\n"
+                      "route n GET \"/users/new\" -> n;\n"
+                      "route u GET \"/users/{id:int}\" -> u;\n"
+                      "route s GET \"/users/{name:str}\" -> s;\n");
+  assert_int_equal(p->diags.n, 0);
+  parsed_free(p);
 }
 
 /* ---- Printing ----------------------------------------------------------- */
@@ -438,7 +566,7 @@ static void test_print_sorted_with_caret(void **state)
   char *out = printed(p);
   assert_string_equal(
       out, "a.troute:2:22: error: unknown parameter type 'integer' (known: "
-           "int, str)\n"
+           "int, uint, str, slug, uuid, path, or an inline pattern)\n"
            "\troute a GET \"/a/{id:integer}\" -> a;\n"
            "\t                    ^\n"
            "a.troute:3:22: error: expected ';' at end of input\n"
@@ -460,6 +588,9 @@ int main(void)
       cmocka_unit_test(test_syntax_error_messages),
       cmocka_unit_test(test_lex_error_no_cascade),
       cmocka_unit_test(test_pattern_errors),
+      cmocka_unit_test(test_inline_pattern_errors),
+      cmocka_unit_test(test_inline_pattern_ok),
+      cmocka_unit_test(test_check_ambiguous),
       cmocka_unit_test(test_pattern_duplicate_param),
       cmocka_unit_test(test_pattern_several_errors),
       cmocka_unit_test(test_check_ok),
