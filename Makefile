@@ -51,7 +51,7 @@ all: tornc libtorn examples
 # needs nothing but `make run` or `make test`.
 DEBS       = gcc libc6-dev make re2c lemon libuv1-dev libjansson-dev file
 TEST_DEBS  = libcmocka-dev curl python3
-BENCH_DEBS = wrk nginx-light python3-tornado procps util-linux valgrind
+BENCH_DEBS = wrk nginx python3-tornado procps util-linux valgrind
 
 define apt_install
 	@missing=""; for p in $(1); do \
