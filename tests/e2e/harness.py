@@ -597,3 +597,78 @@ def _describe(error):
         return str(error).splitlines()
     tb = traceback.format_exception(type(error), error, error.__traceback__)
     return "".join(tb).rstrip().splitlines()
+
+
+# --- A suite around one shared server -------------------------------------
+
+class SharedServer:
+    """The server most tests of a suite talk to. It is restarted when a test
+    kills it; a test fails if the server died or printed a sanitizer report
+    while it ran; the suite ends by stopping it (exit 0 expected) and by
+    checking every server's stderr once more."""
+
+    def __init__(self):
+        self.binary = None
+        self.server = None
+        self.retired = []  # servers that died or were replaced
+
+    def connect(self):
+        return self.server.connect()
+
+    def before_each(self):
+        if self.server is not None and not self.server.alive():
+            self.retired.append(self.server)
+            self.server = Server(self.binary).start()
+
+    def after_each(self):
+        s = self.server
+        if s is None:
+            return
+        found = s.new_sanitizer_lines()
+        if not s.alive():
+            raise AssertionError("server died during this test (exit status "
+                                 "%s); stderr: %s" % (s.proc.returncode,
+                                                      s.stderr_tail()))
+        if found:
+            raise AssertionError("sanitizer report in server stderr during "
+                                 "this test: %s" % "; ".join(found[:5]))
+
+    def _final_stop(self):
+        s, self.server = self.server, None
+        self.retired.append(s)
+        s.stop(signal.SIGTERM)
+
+    def _no_sanitizer_reports(self):
+        found = []
+        for s in self.retired:
+            found += sanitizer_lines(s.stderr_text())
+        check(not found, "sanitizer reports: %s" % "; ".join(found[:10]))
+
+    def main(self, suite, banner=None):
+        """Run `suite` against the binary named on the command line; returns
+        the exit status. `banner` is printed as a TAP comment first."""
+        if len(sys.argv) != 2:
+            print("usage: %s SERVER_BINARY" % sys.argv[0], file=sys.stderr)
+            return 2
+        self.binary = os.path.abspath(sys.argv[1])
+        if not os.access(self.binary, os.X_OK):
+            print("Bail out! %s is not an executable file" % self.binary)
+            return 1
+        install_signal_handlers()
+        suite.add("shared server exits 0 on SIGTERM after all the tests",
+                  self._final_stop)
+        suite.add("no sanitizer report in any server's stderr",
+                  self._no_sanitizer_reports)
+        try:
+            try:
+                self.server = Server(self.binary).start()
+            except AssertionError as e:
+                print("Bail out! cannot start %s: %s" % (self.binary, e))
+                return 1
+            if banner:
+                print("# " + banner, flush=True)
+            suite.before_each = self.before_each
+            suite.after_each = self.after_each
+            return suite.run()
+        finally:
+            kill_all_servers()

@@ -11,7 +11,6 @@ and with curl. Environment:
 """
 
 import os
-import re
 import signal
 import sys
 import time
@@ -19,9 +18,8 @@ import time
 sys.dont_write_bytecode = True  # leave no __pycache__ in the tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from harness import (TIMEOUT, Conn, Server, Skip, Suite, build_request,  # noqa: E402
-                     check, check_eq, check_imf_fixdate, install_signal_handlers,
-                     note, run_cmd, sanitizer_lines, show)
+from harness import (TIMEOUT, SharedServer, Server, Skip, Suite, build_request,  # noqa: E402
+                     check, check_eq, check_imf_fixdate, note, run_cmd, sanitizer_lines, show)
 
 VERSION = "0.1.0"
 HTML = "text/html; charset=UTF-8"
@@ -33,9 +31,7 @@ INT64_MAX = 2 ** 63 - 1
 INT64_MIN = -2 ** 63
 
 suite = Suite()
-BINARY = None
-SERVER = None          # the shared server most tests talk to
-RETIRED = []           # servers that died or were replaced, for the summary
+shared = SharedServer()  # the server most tests talk to
 
 
 def req(method, target, headers=(), body=b"", version="HTTP/1.1"):
@@ -43,33 +39,10 @@ def req(method, target, headers=(), body=b"", version="HTTP/1.1"):
 
 
 def conn():
-    return SERVER.connect()
+    return shared.server.connect()
 
 
 # --- Per-test server bookkeeping ----------------------------------------
-
-def before_each():
-    """Restart the shared server if an earlier test killed it."""
-    global SERVER
-    if SERVER is not None and not SERVER.alive():
-        RETIRED.append(SERVER)
-        SERVER = Server(BINARY).start()
-
-
-def after_each():
-    """A test fails if the server died or reported a sanitizer error
-    during it."""
-    if SERVER is None:
-        return
-    found = SERVER.new_sanitizer_lines()
-    if not SERVER.alive():
-        raise AssertionError("server died during this test (exit status %s);"
-                             " stderr: %s" % (SERVER.proc.returncode,
-                                              SERVER.stderr_tail()))
-    if found:
-        raise AssertionError("sanitizer report in server stderr during this "
-                             "test: %s" % "; ".join(found[:5]))
-
 
 # --- Response checks ----------------------------------------------------
 
@@ -171,17 +144,17 @@ def check_no_connection_close(r):
 def t_static():
     if os.environ.get("TORN_EXPECT_STATIC", "1") == "0":
         raise Skip("sanitizer build")
-    p = run_cmd(["file", "-L", BINARY])
+    p = run_cmd(["file", "-L", shared.binary])
     out = p.stdout.decode("utf-8", "replace").strip()
     note("file: %s" % out)
     check(p.returncode == 0, "file failed: %r" % out)
     check("statically linked" in out or "static-pie linked" in out,
-          "`file %s` does not say 'statically linked': %s" % (BINARY, out))
+          "`file %s` does not say 'statically linked': %s" % (shared.binary, out))
 
 
 @suite.test("--help prints usage mentioning --port and exits 0")
 def t_help():
-    p = run_cmd([BINARY, "--help"])
+    p = run_cmd([shared.binary, "--help"])
     out = p.stdout.decode("utf-8", "replace")
     check_eq(p.returncode, 0, "exit status of --help (stderr %r)" % p.stderr)
     check("--port" in out, "--help output on stdout does not mention "
@@ -190,7 +163,7 @@ def t_help():
 
 def bad_port_case(value):
     def t():
-        argv = [BINARY, "--address", "127.0.0.1", "--port", value]
+        argv = [shared.binary, "--address", "127.0.0.1", "--port", value]
         p = run_cmd(argv, timeout=TIMEOUT)
         msg = (p.stderr + p.stdout).decode("utf-8", "replace")
         check(p.returncode != 0, "exit status 0 for --port %r (output %r)"
@@ -507,7 +480,7 @@ def parse_curl_i(out):
 
 def curl_case(path, body, ctype):
     def t():
-        out = curl("-i", "http://127.0.0.1:%d%s" % (SERVER.port, path))
+        out = curl("-i", "http://127.0.0.1:%d%s" % (shared.server.port, path))
         note("curl output: %s" % show(out))
         status, headers, got = parse_curl_i(out)
         check_eq(status, "HTTP/1.1 200 OK", "status line seen by curl")
@@ -527,7 +500,7 @@ suite.add("curl -si /users/42", curl_case("/users/42", b'{"id": 42}', JSON))
 
 @suite.test("curl -sI / (HEAD) -> headers, no body")
 def t_curl_head():
-    out = curl("-I", "http://127.0.0.1:%d/" % SERVER.port)
+    out = curl("-I", "http://127.0.0.1:%d/" % shared.server.port)
     note("curl output: %s" % show(out))
     status, headers, body = parse_curl_i(out)
     check_eq(status, "HTTP/1.1 200 OK", "status line seen by curl")
@@ -537,7 +510,7 @@ def t_curl_head():
 
 @suite.test("curl reuses one connection for two URLs")
 def t_curl_reuse():
-    base = "http://127.0.0.1:%d" % SERVER.port
+    base = "http://127.0.0.1:%d" % shared.server.port
     out = curl("-w", "[%{num_connects}]", base + "/", base + "/api")
     note("curl output: %s" % show(out))
     check_eq(out, b'Hello, world[1]{"message": "hello world"}[0]',
@@ -546,7 +519,7 @@ def t_curl_reuse():
 
 @suite.test("curl 404 and 405 status codes")
 def t_curl_errors():
-    base = "http://127.0.0.1:%d" % SERVER.port
+    base = "http://127.0.0.1:%d" % shared.server.port
     out = curl("-o", "/dev/null", "-w", "%{http_code} ", base + "/missing")
     out += curl("-o", "/dev/null", "-w", "%{http_code}", "-X", "DELETE",
                 base + "/api")
@@ -557,7 +530,7 @@ def t_curl_errors():
 
 def stop_case(sig, idle_conn):
     def t():
-        s = Server(BINARY).start()
+        s = Server(shared.binary).start()
         c = None
         try:
             with s.connect() as c0:
@@ -585,7 +558,7 @@ suite.add("SIGTERM with an idle keep-alive connection open -> exit 0 "
 def t_stop_with_half_a_request():
     """A client that sent half a request must not hold the stop up past the
     10 s deadline; a finished request on another connection still counts."""
-    s = Server(BINARY).start()
+    s = Server(shared.binary).start()
     c = s.connect()
     try:
         c.send(b"GET / HTTP/1.1\r\nHost: a\r\nX-Half: ")
@@ -608,49 +581,5 @@ suite.add("SIGTERM with half a request pending -> exit 0 at the deadline",
           t_stop_with_half_a_request)
 
 
-def t_final_stop():
-    global SERVER
-    s, SERVER = SERVER, None
-    RETIRED.append(s)
-    s.stop(signal.SIGTERM)
-
-
-def t_no_sanitizer_reports():
-    found = []
-    for s in RETIRED:
-        found += sanitizer_lines(s.stderr_text())
-    check(not found, "sanitizer reports: %s" % "; ".join(found[:10]))
-
-
-suite.add("shared server exits 0 on SIGTERM after all the tests",
-          t_final_stop)
-suite.add("no sanitizer report in any server's stderr",
-          t_no_sanitizer_reports)
-
-
-def main():
-    global BINARY, SERVER
-    if len(sys.argv) != 2:
-        print("usage: %s SERVER_BINARY" % sys.argv[0], file=sys.stderr)
-        return 2
-    BINARY = os.path.abspath(sys.argv[1])
-    if not os.access(BINARY, os.X_OK):
-        print("Bail out! %s is not an executable file" % BINARY)
-        return 1
-    install_signal_handlers()
-    try:
-        try:
-            SERVER = Server(BINARY).start()
-        except AssertionError as e:
-            print("Bail out! cannot start %s: %s" % (BINARY, e))
-            return 1
-        suite.before_each = before_each
-        suite.after_each = after_each
-        return suite.run()
-    finally:
-        from harness import kill_all_servers
-        kill_all_servers()
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(shared.main(suite))

@@ -17,17 +17,15 @@ that echo random int64, uint64, str and path values. Environment:
 import json
 import os
 import random
-import signal
 import sys
 import time
 
 sys.dont_write_bytecode = True  # leave no __pycache__ in the tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from harness import (TIMEOUT, Server, Skip, Suite, build_request,  # noqa: E402
+from harness import (TIMEOUT, SharedServer, Skip, Suite, build_request,  # noqa: E402
                      check, check_eq, check_imf_fixdate,
-                     install_signal_handlers, note, run_cmd, sanitizer_lines,
-                     show)
+                     note, run_cmd, show)
 
 VERSION = "0.1.0"
 JSON = "application/json; charset=UTF-8"
@@ -42,9 +40,7 @@ UUID = "123e4567-e89b-12d3-a456-426614174000"
 ISBN = "9780141439518"
 
 suite = Suite()
-BINARY = None
-SERVER = None          # the shared server most tests talk to
-RETIRED = []           # servers that died or were replaced, for the summary
+shared = SharedServer()  # the server most tests talk to
 SEED = int(os.environ.get("TORN_E2E_SEED", "0")) or int(time.time())
 
 
@@ -59,7 +55,7 @@ def req(method, target, headers=(), body=b"", version="HTTP/1.1"):
 
 
 def conn():
-    return SERVER.connect()
+    return shared.server.connect()
 
 
 def fetch(method, target, headers=(), body=b""):
@@ -69,28 +65,6 @@ def fetch(method, target, headers=(), body=b""):
 
 
 # --- Per-test server bookkeeping ----------------------------------------
-
-def before_each():
-    """Restart the shared server if an earlier test killed it."""
-    global SERVER
-    if SERVER is not None and not SERVER.alive():
-        RETIRED.append(SERVER)
-        SERVER = Server(BINARY).start()
-
-
-def after_each():
-    """A test fails if the server died or reported a sanitizer error."""
-    if SERVER is None:
-        return
-    found = SERVER.new_sanitizer_lines()
-    if not SERVER.alive():
-        raise AssertionError("server died during this test (exit status %s);"
-                             " stderr: %s" % (SERVER.proc.returncode,
-                                              SERVER.stderr_tail()))
-    if found:
-        raise AssertionError("sanitizer report in server stderr during this "
-                             "test: %s" % "; ".join(found[:5]))
-
 
 # --- Response checks ----------------------------------------------------
 
@@ -342,12 +316,12 @@ def add_allow(method, target, allow):
 def t_static():
     if os.environ.get("TORN_EXPECT_STATIC", "1") == "0":
         raise Skip("sanitizer build")
-    p = run_cmd(["file", "-L", BINARY])
+    p = run_cmd(["file", "-L", shared.binary])
     out = p.stdout.decode("utf-8", "replace").strip()
     note("file: %s" % out)
     check(p.returncode == 0, "file failed: %r" % out)
     check("statically linked" in out or "static-pie linked" in out,
-          "`file %s` does not say 'statically linked': %s" % (BINARY, out))
+          "`file %s` does not say 'statically linked': %s" % (shared.binary, out))
 
 
 # --- Plain routes -------------------------------------------------------
@@ -956,7 +930,7 @@ def curl_json(out):
 
 
 def base():
-    return "http://127.0.0.1:%d" % SERVER.port
+    return "http://127.0.0.1:%d" % shared.server.port
 
 
 @suite.test("curl GET /api/v1/books/42 -> exact body")
@@ -1012,51 +986,5 @@ def t_curl_post():
 
 # --- Shutdown -----------------------------------------------------------
 
-def t_final_stop():
-    global SERVER
-    s, SERVER = SERVER, None
-    RETIRED.append(s)
-    s.stop(signal.SIGTERM)
-
-
-def t_no_sanitizer_reports():
-    found = []
-    for s in RETIRED:
-        found += sanitizer_lines(s.stderr_text())
-    check(not found, "sanitizer reports: %s" % "; ".join(found[:10]))
-
-
-suite.add("shared server exits 0 on SIGTERM after all the tests",
-          t_final_stop)
-suite.add("no sanitizer report in any server's stderr",
-          t_no_sanitizer_reports)
-
-
-def main():
-    global BINARY, SERVER
-    if len(sys.argv) != 2:
-        print("usage: %s SERVER_BINARY" % sys.argv[0], file=sys.stderr)
-        return 2
-    BINARY = os.path.abspath(sys.argv[1])
-    if not os.access(BINARY, os.X_OK):
-        print("Bail out! %s is not an executable file" % BINARY)
-        return 1
-    install_signal_handlers()
-    try:
-        try:
-            SERVER = Server(BINARY).start()
-        except AssertionError as e:
-            print("Bail out! cannot start %s: %s" % (BINARY, e))
-            return 1
-        print("# property-test seed %d (TORN_E2E_SEED=%d to repeat)"
-              % (SEED, SEED), flush=True)
-        suite.before_each = before_each
-        suite.after_each = after_each
-        return suite.run()
-    finally:
-        from harness import kill_all_servers
-        kill_all_servers()
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(shared.main(suite, "property-test seed %d (TORN_E2E_SEED=%d to repeat)" % (SEED, SEED)))
