@@ -395,7 +395,7 @@ const tc_route *tc_redirect_target(const tc_program *prog, const tc_route *r);
 bool tc_check_automaton(const tc_program *prog, tc_diags *diags);
 
 /* ===================================================================== */
-/* Code generation (gen_header.c, gen_routes.c, gen_main.c)               */
+/* Code generation (gen_header.c, gen_router.c, gen_main.c)               */
 /* ===================================================================== */
 
 /* Paths the generators write into #line directives. */

@@ -1,4 +1,4 @@
-/* gen_routes.c -- writes APP_routes.re, which re2c turns into the router:
+/* gen_router.c -- writes APP_routes.re, which re2c turns into the router:
  *
  * - APP_match(): one re2c automaton for the whole route table, so matching
  *   costs the same whatever the number of routes. Routes with the same

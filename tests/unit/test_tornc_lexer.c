@@ -1,4 +1,4 @@
-/* test_tornc_lex.c -- unit tests of the .troute lexer: token kinds,
+/* test_tornc_lexer.c -- unit tests of the .troute lexer: token kinds,
  * positions, string decoding, and the errors it reports. */
 #include <stdarg.h>
 #include <setjmp.h>
