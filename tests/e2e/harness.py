@@ -599,6 +599,52 @@ def _describe(error):
     return "".join(tb).rstrip().splitlines()
 
 
+
+# --- Shared checks ----------------------------------------------------------
+
+class Problems:
+    """Collects every mismatch in a response, then fails once with all."""
+
+    def __init__(self, resp):
+        self.resp = resp
+        self.items = []
+
+    def eq(self, got, want, what):
+        if got != want:
+            self.items.append("%s: expected %r, got %r" % (what, want, got))
+
+    def ok(self, cond, msg):
+        if not cond:
+            self.items.append(msg)
+
+    def done(self):
+        if self.items:
+            r = self.resp
+            raise AssertionError("\n".join(
+                self.items + ["(response %s; headers %r; body %s)"
+                              % (r.status_line, r.headers, show(r.body))]))
+
+
+def curl(*args):
+    """Run the real curl client; returns its stdout, failing on an error."""
+    p = run_cmd(["curl", "-s", "--max-time", str(int(TIMEOUT)), *args],
+                timeout=TIMEOUT + 10)
+    check_eq(p.returncode, 0, "curl exit status (stderr %r)" % p.stderr)
+    return p.stdout
+
+
+def check_static_binary(binary):
+    """`file` must call the binary statically linked, except in a sanitizer
+    build (TORN_EXPECT_STATIC=0), which cannot be."""
+    if os.environ.get("TORN_EXPECT_STATIC", "1") == "0":
+        raise Skip("sanitizer build")
+    p = run_cmd(["file", "-L", binary])
+    out = p.stdout.decode("utf-8", "replace").strip()
+    note("file: %s" % out)
+    check(p.returncode == 0, "file failed: %r" % out)
+    check("statically linked" in out or "static-pie linked" in out,
+          "`file %s` does not say 'statically linked': %s" % (binary, out))
+
 # --- A suite around one shared server -------------------------------------
 
 class SharedServer:

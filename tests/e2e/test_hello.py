@@ -18,7 +18,7 @@ import time
 sys.dont_write_bytecode = True  # leave no __pycache__ in the tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from harness import (TIMEOUT, SharedServer, Server, Skip, Suite, build_request,  # noqa: E402
+from harness import (TIMEOUT, SharedServer, Problems, check_static_binary, curl, Server, Suite, build_request,  # noqa: E402
                      check, check_eq, check_imf_fixdate, note, run_cmd, sanitizer_lines, show)
 
 VERSION = "0.1.0"
@@ -46,27 +46,6 @@ def conn():
 
 # --- Response checks ----------------------------------------------------
 
-class Problems:
-    """Collects every mismatch in a response, then fails once with all."""
-
-    def __init__(self):
-        self.items = []
-
-    def eq(self, got, want, what):
-        if got != want:
-            self.items.append("%s: expected %r, got %r" % (what, want, got))
-
-    def ok(self, cond, msg):
-        if not cond:
-            self.items.append(msg)
-
-    def raise_if_any(self, resp):
-        if self.items:
-            raise AssertionError("\n".join(
-                self.items + ["(response %s; headers %r)"
-                              % (resp.status_line, resp.headers)]))
-
-
 def common_problems(p, resp, status, method="GET"):
     """Status line and the headers every response carries."""
     p.eq(resp.status_line, "HTTP/1.1 %d %s" % (status, REASONS[status]),
@@ -89,13 +68,13 @@ def common_problems(p, resp, status, method="GET"):
 
 
 def check_common(resp, status, method="GET"):
-    p = Problems()
+    p = Problems(resp)
     common_problems(p, resp, status, method)
-    p.raise_if_any(resp)
+    p.done()
 
 
 def check_ok(resp, body, ctype, method="GET"):
-    p = Problems()
+    p = Problems(resp)
     common_problems(p, resp, 200, method)
     p.eq(resp.get("Content-Type"), ctype, "Content-Type")
     if method == "HEAD":
@@ -104,7 +83,7 @@ def check_ok(resp, body, ctype, method="GET"):
              "HEAD Content-Length (length of the GET body)")
     else:
         p.eq(resp.body, body, "body")
-    p.raise_if_any(resp)
+    p.done()
 
 
 def check_kept_alive(c):
@@ -140,16 +119,7 @@ def check_no_connection_close(r):
 
 # --- Command line and binary --------------------------------------------
 
-@suite.test("static binary")
-def t_static():
-    if os.environ.get("TORN_EXPECT_STATIC", "1") == "0":
-        raise Skip("sanitizer build")
-    p = run_cmd(["file", "-L", shared.binary])
-    out = p.stdout.decode("utf-8", "replace").strip()
-    note("file: %s" % out)
-    check(p.returncode == 0, "file failed: %r" % out)
-    check("statically linked" in out or "static-pie linked" in out,
-          "`file %s` does not say 'statically linked': %s" % (shared.binary, out))
+suite.add("static binary", lambda: check_static_binary(shared.binary))
 
 
 @suite.test("--help prints usage mentioning --port and exits 0")
@@ -459,13 +429,6 @@ suite.add("200 headers of 60 bytes (head > 8 KiB) -> 431 and close",
 
 
 # --- curl ---------------------------------------------------------------
-
-def curl(*args):
-    p = run_cmd(["curl", "-s", "--max-time", str(int(TIMEOUT)), *args],
-                timeout=TIMEOUT + 10)
-    check_eq(p.returncode, 0, "curl exit status (stderr %r)" % p.stderr)
-    return p.stdout
-
 
 def parse_curl_i(out):
     head, sep, body = out.partition(b"\r\n\r\n")

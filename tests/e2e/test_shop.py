@@ -23,9 +23,9 @@ import time
 sys.dont_write_bytecode = True  # leave no __pycache__ in the tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from harness import (TIMEOUT, SharedServer, Skip, Suite, build_request,  # noqa: E402
-                     check, check_eq, check_imf_fixdate,
-                     note, run_cmd, show)
+from harness import (SharedServer, Problems, check_static_binary, curl, Suite, build_request,  # noqa: E402
+                     check_eq, check_imf_fixdate,
+                     note, show)
 
 VERSION = "0.1.0"
 JSON = "application/json; charset=UTF-8"
@@ -67,29 +67,6 @@ def fetch(method, target, headers=(), body=b""):
 # --- Per-test server bookkeeping ----------------------------------------
 
 # --- Response checks ----------------------------------------------------
-
-class Problems:
-    """Collects every mismatch in a response, then fails once with all."""
-
-    def __init__(self, resp):
-        self.resp = resp
-        self.items = []
-
-    def eq(self, got, want, what):
-        if got != want:
-            self.items.append("%s: expected %r, got %r" % (what, want, got))
-
-    def ok(self, cond, msg):
-        if not cond:
-            self.items.append(msg)
-
-    def done(self):
-        if self.items:
-            r = self.resp
-            raise AssertionError("\n".join(
-                self.items + ["(response %s; headers %r; body %s)"
-                              % (r.status_line, r.headers, show(r.body))]))
-
 
 def common(p, status, method="GET"):
     """Status line, and the headers every response carries once."""
@@ -312,16 +289,7 @@ def add_allow(method, target, allow):
 
 # --- Binary -------------------------------------------------------------
 
-@suite.test("static binary")
-def t_static():
-    if os.environ.get("TORN_EXPECT_STATIC", "1") == "0":
-        raise Skip("sanitizer build")
-    p = run_cmd(["file", "-L", shared.binary])
-    out = p.stdout.decode("utf-8", "replace").strip()
-    note("file: %s" % out)
-    check(p.returncode == 0, "file failed: %r" % out)
-    check("statically linked" in out or "static-pie linked" in out,
-          "`file %s` does not say 'statically linked': %s" % (shared.binary, out))
+suite.add("static binary", lambda: check_static_binary(shared.binary))
 
 
 # --- Plain routes -------------------------------------------------------
@@ -914,13 +882,6 @@ def t_prop_reverse():
 
 
 # --- curl ---------------------------------------------------------------
-
-def curl(*args):
-    p = run_cmd(["curl", "-s", "--max-time", str(int(TIMEOUT)), *args],
-                timeout=TIMEOUT + 10)
-    check_eq(p.returncode, 0, "curl exit status (stderr %r)" % p.stderr)
-    return p.stdout
-
 
 def curl_json(out):
     try:
