@@ -14,12 +14,14 @@
 
 tn_req_t *tn__req_acquire(tn__worker_t *w) {
   tn_req_t *req = w->free_reqs;
-  if (req)
-    w->free_reqs = req->next_free;
-  else if (!(req = calloc(1, sizeof *req)))
-    return NULL;
+  if (req) {
+    w->free_reqs = req->next_free; /* its arena was reset on release */
+  } else {
+    if (!(req = calloc(1, sizeof *req)))
+      return NULL;
+    tn__arena_reset(req);
+  }
   tn__response_reset(req);
-  tn__arena_reset(req);
   req->body = (tn_str_t){NULL, 0};
   return req;
 }
