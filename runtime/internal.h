@@ -112,6 +112,42 @@ int tn__http1_parse(tn__http1_t *p);
 /* The bytes moved from `from` to `to`: shift every pointer in `p`. */
 void tn__http1_rebase(tn__http1_t *p, const char *from, const char *to);
 
+/* --- Request arguments (args.c) ----------------------------------------- */
+
+/* One argument of the query string or a form body: name and value decoded
+ * ('+' as space, %XX), the value cleaned as Tornado's get_argument does
+ * (control characters as spaces, whitespace stripped). Both are
+ * NUL-terminated; a name may hold a NUL byte (from "%00"), so lookups
+ * compare name_len too. A value never does. */
+typedef struct {
+  const char *name;
+  const char *value;
+  uint32_t name_len;
+  uint32_t value_len;
+} tn__arg_t;
+
+/* The arguments of one source, in the order they were sent. */
+typedef struct {
+  tn__arg_t *items;
+  size_t n;
+} tn__args_t;
+
+/* Which sources of a request have been parsed into its lists. */
+enum {
+  TN__ARGS_QUERY = 1u << 0,
+  TN__ARGS_BODY = 1u << 1
+};
+
+/* application/x-www-form-urlencoded, as urllib's parse_qsl with
+ * keep_blank_values=True (what Tornado uses), in two steps so that the
+ * caller owns the memory: tn__form_size says how many arguments `in` holds
+ * and how many bytes of text they need; tn__form_parse fills `items` (room
+ * for that many) and `text` (that many bytes) and returns the count.
+ * Lengths are kept in 32 bits: `in` must be under 4 GiB (a request's query
+ * and body are far smaller, TN__MAX_HEAD and TN__MAX_BODY). */
+size_t tn__form_size(tn_str_t in, size_t *text_size);
+size_t tn__form_parse(tn_str_t in, tn__arg_t *items, char *text);
+
 /* --- Requests and responses -------------------------------------------- */
 
 typedef struct tn__conn_s tn__conn_t;
@@ -146,6 +182,12 @@ struct tn_req_s {
   tn_str_t query;
   tn_str_t body;
 
+  /* its arguments (args.c), parsed on first use into arena memory; a list
+   * is valid only while its TN__ARGS_* bit is set in `args_parsed` */
+  unsigned args_parsed;
+  tn__args_t query_args;
+  tn__args_t body_args;
+
   /* the response */
   int status;
   bool has_content_type;
@@ -164,6 +206,10 @@ void tn__arena_reset(tn_req_t *req);
 int tn__response_finish(tn_req_t *req, bool keep_alive);
 /* Answer with an error page (404, 405, 400...) instead of a handler. */
 int tn__response_error(tn_req_t *req, int status, unsigned allow);
+/* The same page with a detail after the reason, "400: Bad Request (Missing
+ * argument q)": for the errors that a call made by the handler answers
+ * (tn_require_argument). `detail` is HTML-escaped; NULL for none. */
+int tn__response_error_detail(tn_req_t *req, int status, const char *detail);
 /* Reset the response side of a pooled request. */
 void tn__response_reset(tn_req_t *req);
 

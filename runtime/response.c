@@ -227,10 +227,44 @@ static void format_allow(unsigned allow, char *out, size_t size) {
   }
 }
 
-/* The default error page is Tornado's, so its users see what they know. */
-int tn__response_error(tn_req_t *req, int status, unsigned allow) {
+/* Append `s` with the characters that mean something in HTML escaped, as
+ * Tornado's xhtml_escape. */
+static int write_escaped(tn_req_t *req, const char *s) {
+  const char *run = s;
+  for (; *s; s++) {
+    const char *esc;
+    switch (*s) {
+    case '&': esc = "&amp;"; break;
+    case '<': esc = "&lt;"; break;
+    case '>': esc = "&gt;"; break;
+    case '"': esc = "&quot;"; break;
+    case '\'': esc = "&#39;"; break;
+    default: continue;
+    }
+    if (tn_write_len(req, run, (size_t)(s - run)) || tn_write(req, esc))
+      return TN_ENOMEM;
+    run = s + 1;
+  }
+  return tn_write(req, run);
+}
+
+/* The default error page is Tornado's, so its users see what they know.
+ * A `detail` goes after the reason in the body only, as Tornado's log line
+ * shows it ("400: Bad Request (Missing argument q)"); Tornado's own page
+ * leaves it out, which tells a client nothing about what to fix. */
+static int error_page(tn_req_t *req, int status, const char *detail) {
   size_t len;
   const char *line = tn__status_line(status, &len);
+  int err = tn_printf(req, "<html><title>%.*s: %s</title><body>%.*s: %s",
+                      3, line, line + 4, 3, line, line + 4);
+  if (!err && detail &&
+      (tn_write(req, " (") || write_escaped(req, detail) ||
+       tn_write(req, ")")))
+    err = TN_ENOMEM;
+  return err ? err : tn_write(req, "</body></html>");
+}
+
+int tn__response_error(tn_req_t *req, int status, unsigned allow) {
   tn__response_reset(req);
   req->status = status;
   if (status == 405 && allow) {
@@ -238,6 +272,11 @@ int tn__response_error(tn_req_t *req, int status, unsigned allow) {
     format_allow(allow, methods, sizeof methods);
     tn_set_header(req, "Allow", methods);
   }
-  return tn_printf(req, "<html><title>%.*s: %s</title><body>%.*s: %s</body></html>",
-                   3, line, line + 4, 3, line, line + 4);
+  return error_page(req, status, NULL);
+}
+
+int tn__response_error_detail(tn_req_t *req, int status, const char *detail) {
+  tn__response_reset(req);
+  req->status = status;
+  return error_page(req, status, detail);
 }

@@ -105,6 +105,63 @@ tn_str_t tn_req_header(const tn_req_t *req, const char *name);
  * for any type; NULL when out of memory. */
 void *tn_req_alloc(tn_req_t *req, size_t size);
 
+/* --- Request arguments -------------------------------------------------- */
+
+/* Tornado's get_argument and friends, over the query string and a body
+ * sent as application/x-www-form-urlencoded (the type compared
+ * case-insensitively, parameters such as "; charset=UTF-8" allowed; any
+ * other body, or one with a Content-Encoding, has no arguments).
+ *
+ * Both are parsed as Tornado does (urllib's parse_qsl with
+ * keep_blank_values=True): pieces split on '&' only, empty ones skipped;
+ * "a" alone is `a` with the value ""; "=x" is the argument named ""; '+'
+ * is a space and %XX a byte, in names and values; a malformed escape
+ * ("%zz", a lone '%') is kept as written. Each value is then cleaned as
+ * get_argument(strip=True) does: control characters but \t \n \v \f \r
+ * become spaces (a decoded "%00" too, so a value is always a whole C
+ * string), and leading and trailing whitespace is stripped -- ASCII and
+ * the Unicode spaces in UTF-8. Names are compared byte for byte, case
+ * sensitive, and are neither cleaned nor stripped.
+ *
+ * Unlike Tornado, which answers 400 to a value that is not UTF-8, the
+ * bytes pass through as sent: check them before handing them to anything
+ * that requires UTF-8 (jansson's json_string returns NULL for them).
+ *
+ * Each source is parsed once, on the first call that needs it; values are
+ * NUL-terminated, in request memory (tn_req_alloc), valid until the
+ * request ends. */
+
+/* The last value of argument `name` from the query string and the body
+ * (a body value wins: it comes after the query's), or `def` when there is
+ * none. Out of memory it answers 500 and returns NULL: the handler then
+ * just returns. */
+const char *tn_get_argument(tn_req_t *req, const char *name, const char *def);
+/* The same from the query string only (get_query_argument) or the body
+ * only (get_body_argument). */
+const char *tn_get_query_argument(tn_req_t *req, const char *name,
+                                  const char *def);
+const char *tn_get_body_argument(tn_req_t *req, const char *name,
+                                 const char *def);
+
+/* All the values of `name`, in order, the query's first then the body's
+ * (get_arguments). Returns their count and sets *values to an array of
+ * them in request memory (NULL when the count is 0), or returns TN_ENOMEM
+ * (*values NULL). Nothing is answered on failure. */
+int tn_get_arguments(tn_req_t *req, const char *name, const char ***values);
+/* The same from the query string only, or the body only. */
+int tn_get_query_arguments(tn_req_t *req, const char *name,
+                           const char ***values);
+int tn_get_body_arguments(tn_req_t *req, const char *name,
+                          const char ***values);
+
+/* A required argument (get_argument without a default): its last value,
+ * as tn_get_argument; or NULL after answering 400 with "Missing argument
+ * NAME" in the error page (Tornado's MissingArgumentError), which replaces
+ * anything the handler set or wrote before. NULL means the request has
+ * been answered: the handler just returns. Present with an empty value
+ * ("?q=" or "?q") is present: "" is returned. */
+const char *tn_require_argument(tn_req_t *req, const char *name);
+
 /* --- Responses --------------------------------------------------------- */
 
 /* Set the status code (default 200). Returns TN_EINVAL outside 100..599. */

@@ -23,6 +23,7 @@ tn_req_t *tn__req_acquire(tn__worker_t *w) {
   }
   tn__response_reset(req);
   req->body = (tn_str_t){NULL, 0};
+  req->args_parsed = 0; /* the lists were in the arena, now reset */
   return req;
 }
 

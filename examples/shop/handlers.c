@@ -298,3 +298,83 @@ void reverse(tn_req_t *req, const struct shop_reverse_args *args)
   }
   tn_write_json_new(req, obj);
 }
+
+/* ---- Request arguments ---------------------------------------------------- */
+
+/* A C string for JSON: null when it is NULL or not UTF-8 (argument values
+ * are bytes as sent; jansson only holds valid UTF-8). */
+static json_t *ctext(const char *s)
+{
+  json_t *v = s ? json_string(s) : NULL;
+  return v ? v : json_null();
+}
+
+/* What tn_get_arguments and its variants return, as a JSON array; NULL
+ * when they failed. */
+static json_t *values(int n, const char **v)
+{
+  if (n < 0)
+    return NULL;
+  json_t *arr = json_array();
+  for (int i = 0; i < n; i++)
+    json_array_append_new(arr, ctext(v[i]));
+  return arr;
+}
+
+/* GET POST /search?q=...&tag=...&sort=... (or the same as a form body) --
+ * every way of reading an argument, side by side: the last value with a
+ * default, all the values (the query's, then the body's), and each source
+ * on its own. */
+void search_form(tn_req_t *req)
+{
+  const char **v;
+  const char *q = tn_get_argument(req, "q", "");
+  const char *sort = tn_get_argument(req, "sort", "relevance");
+  if (q == NULL || sort == NULL)
+    return; /* out of memory: answered 500 */
+  /* One statement each: `v` is set by the call, then read. */
+  int n = tn_get_arguments(req, "tag", &v);
+  json_t *tags = values(n, v);
+  n = tn_get_query_arguments(req, "tag", &v);
+  json_t *query_tags = values(n, v);
+  n = tn_get_body_arguments(req, "tag", &v);
+  json_t *body_tags = values(n, v);
+  if (tags == NULL || query_tags == NULL || body_tags == NULL) {
+    json_decref(tags);
+    json_decref(query_tags);
+    json_decref(body_tags);
+    tn_set_status(req, 500);
+    return;
+  }
+  json_t *obj = json_object();
+  json_object_set_new(obj, "q", ctext(q));
+  json_object_set_new(obj, "sort", ctext(sort));
+  json_object_set_new(obj, "tags", tags);
+  json_object_set_new(obj, "query_tags", query_tags);
+  json_object_set_new(obj, "body_tags", body_tags);
+  /* NULL as the default: null when the source has no q. */
+  json_object_set_new(obj, "query_q", ctext(tn_get_query_argument(req, "q", NULL)));
+  json_object_set_new(obj, "body_q", ctext(tn_get_body_argument(req, "q", NULL)));
+  tn_write_json_new(req, obj);
+}
+
+/* GET POST /buy?book=...&qty=...[&gift=yes] -- required arguments: a
+ * missing one is answered 400 "Missing argument NAME" by
+ * tn_require_argument, and the handler just returns. */
+void buy(tn_req_t *req)
+{
+  const char *book = tn_require_argument(req, "book");
+  if (book == NULL)
+    return;
+  const char *qty = tn_require_argument(req, "qty");
+  if (qty == NULL)
+    return;
+  const char *gift = tn_get_argument(req, "gift", "no");
+  if (gift == NULL)
+    return;
+  json_t *obj = json_object();
+  json_object_set_new(obj, "book", ctext(book));
+  json_object_set_new(obj, "qty", ctext(qty));
+  json_object_set_new(obj, "gift", ctext(gift));
+  tn_write_json_new(req, obj);
+}

@@ -17,8 +17,10 @@ that echo random int64, uint64, str and path values. Environment:
 import json
 import os
 import random
+import re
 import sys
 import time
+import urllib.parse
 
 sys.dont_write_bytecode = True  # leave no __pycache__ in the tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -943,6 +945,301 @@ def t_curl_post():
     out = curl("-o", "/dev/null", "-w", "%{http_code}", "--data", "t=E",
                base() + API + "/books")
     check_eq(out, b"201", "status")
+
+
+# --- Request arguments (tn_get_argument and friends) ---------------------
+
+FORM = ("Content-Type", "application/x-www-form-urlencoded")
+_CTRL = re.compile("[\x00-\x08\x0e-\x1f]")
+
+
+def args_json(q="", sort="relevance", query_tags=(), body_tags=(),
+              query_q=None, body_q=None):
+    """What /search answers: `q` and `sort` are the last values (or the
+    defaults), `tags` the query's then the body's."""
+    return {"q": q, "sort": sort,
+            "tags": list(query_tags) + list(body_tags),
+            "query_tags": list(query_tags), "body_tags": list(body_tags),
+            "query_q": query_q, "body_q": body_q}
+
+
+def missing_page(name):
+    return ("<html><title>400: Bad Request</title><body>400: Bad Request "
+            "(Missing argument %s)</body></html>" % name).encode()
+
+
+def check_missing(resp, name, method="GET"):
+    """400 naming the missing argument, Tornado's page plus the detail."""
+    p = Problems(resp)
+    common(p, 400, method)
+    p.eq(resp.get("Content-Type"), "text/html; charset=UTF-8",
+         "Content-Type")
+    if method != "HEAD":
+        p.eq(resp.body, missing_page(name), "body")
+    p.done()
+
+
+def tornado_args(data):
+    """The model: what Tornado's request.arguments and get_arguments() make
+    of query or form bytes, as [(name bytes, value str or None)]; None for
+    a value that is not UTF-8 (Tornado answers 400; torn passes the bytes
+    on, and the shop shows them as null)."""
+    out = []
+    for k, v in urllib.parse.parse_qsl(data.decode("latin-1"),
+                                       keep_blank_values=True,
+                                       encoding="latin-1", errors="strict"):
+        try:
+            s = v.encode("latin-1").decode("utf-8")
+        except UnicodeDecodeError:
+            out.append((k.encode("latin-1"), None))
+            continue
+        out.append((k.encode("latin-1"), _CTRL.sub(" ", s).strip()))
+    return out
+
+
+def model_search(query, body=None):
+    """args_json for /search?QUERY with form body BODY, from the model."""
+    qa = tornado_args(query)
+    ba = tornado_args(body) if body is not None else []
+
+    def values(args, name):
+        return [v for k, v in args if k == name]
+
+    def last(args, name):
+        vs = values(args, name)
+        return vs[-1] if vs else None
+
+    q = values(qa, b"q") + values(ba, b"q")
+    sort = values(qa, b"sort") + values(ba, b"sort")
+    return {"q": q[-1] if q else "",
+            "sort": sort[-1] if sort else "relevance",
+            "tags": values(qa, b"tag") + values(ba, b"tag"),
+            "query_tags": values(qa, b"tag"),
+            "body_tags": values(ba, b"tag"),
+            "query_q": last(qa, b"q"), "body_q": last(ba, b"q")}
+
+
+# The query string alone.
+for _q, _want in (
+        ("", args_json()),
+        ("?", args_json()),
+        ("?q=emma", args_json("emma", query_q="emma")),
+        ("?q=emma&sort=title", args_json("emma", "title", query_q="emma")),
+        # Repeated names: every value in order, the last one wins.
+        ("?tag=a&tag=b&q=1&tag=c&q=2",
+         args_json("2", query_tags=["a", "b", "c"], query_q="2")),
+        # '+' is a space, %XX a byte; an escaped '+', '&' or '=' is data.
+        ("?q=war+and%20peace", args_json("war and peace",
+                                         query_q="war and peace")),
+        ("?q=a%2Bb%26c%3Dd", args_json("a+b&c=d", query_q="a+b&c=d")),
+        ("?q=caf%C3%A9", args_json("café", query_q="café")),
+        ("?q=caf\xc3\xa9", args_json("café", query_q="café")),
+        ("?t%61g=x&%74ag=y", args_json(query_tags=["x", "y"])),
+        # Malformed escapes are kept as they are.
+        ("?q=%zz", args_json("%zz", query_q="%zz")),
+        ("?q=100%", args_json("100%", query_q="100%")),
+        ("?q=%4g%41&tag=%&tag=%%", args_json("%4gA", query_tags=["%", "%%"],
+                                           query_q="%4gA")),
+        # Blank values are kept: a name alone, or with '='.
+        ("?q&tag&tag=", args_json("", query_tags=["", ""], query_q="")),
+        ("?&&q=1&&", args_json("1", query_q="1")),
+        ("?=x&q==y", args_json("=y", query_q="=y")),
+        ("?q=1;sort=x", args_json("1;sort=x", query_q="1;sort=x")),
+        # Stripped (strip=True), control characters as spaces.
+        ("?q=++emma++&tag=%20a%09&tag=%E3%80%80b%C2%A0",
+         args_json("emma", query_tags=["a", "b"], query_q="emma")),
+        ("?q=a%00b%1Fc&tag=%00", args_json("a b c", query_tags=[""],
+                                           query_q="a b c")),
+        ("?q=a+%09+b", args_json("a \t b", query_q="a \t b")),
+        # Names are case sensitive and not stripped.
+        ("?Q=1&tag+=2&+tag=3", args_json()),
+        # Not UTF-8: the bytes pass through (the shop shows null).
+        ("?q=%FF", args_json(None, query_q=None))):
+    add_json("GET", "/search" + _q, _want)
+
+# A form body.
+add_json("POST", "/search", args_json("emma", body_tags=["a", "b"],
+                                      body_q="emma"),
+         headers=[FORM], body=b"q=emma&tag=a&tag=b")
+add_json("POST", "/search", args_json("war and peace", "year",
+                                      body_tags=["a&b", "%zz", ""],
+                                      body_q="war and peace"),
+         headers=[FORM],
+         body=b"q=+war+and%20peace+&tag=a%26b&sort=year&tag=%zz&tag")
+# Both: the query's values first, the body's after them (so the body's q
+# is the last one), and each source on its own.
+add_json("POST", "/search?tag=q1&q=from-query&tag=q2",
+         args_json("from-body", query_tags=["q1", "q2"],
+                   body_tags=["b1", "b2"], query_q="from-query",
+                   body_q="from-body"),
+         headers=[FORM], body=b"tag=b1&q=from-body&tag=b2")
+add_json("POST", "/search?q=from-query",
+         args_json("from-query", body_tags=["b"], query_q="from-query"),
+         headers=[FORM], body=b"tag=b")
+# Any method with a form body, as Tornado.
+add_json("GET", "/search", args_json("x", body_q="x"), headers=[FORM],
+         body=b"q=x")
+# The media type: case-insensitive, parameters allowed.
+for _ct in ("application/x-www-form-urlencoded; charset=UTF-8",
+            "application/x-www-form-urlencoded;charset=utf-8",
+            "Application/X-WWW-Form-URLEncoded",
+            "APPLICATION/X-WWW-FORM-URLENCODED ; charset=ISO-8859-1"):
+    add_json("POST", "/search?tag=q", args_json("b", query_tags=["q"],
+                                                body_q="b"),
+             headers=[("Content-Type", _ct)], body=b"q=b")
+# Any other body has no arguments: the query's still count.
+for _hs in ([("Content-Type", "text/plain")],
+            [("Content-Type", "application/json")],
+            [("Content-Type", "multipart/form-data; boundary=x")],
+            [("Content-Type", "application/x-www-form-urlencodedx")],
+            [("Content-Type", "application/x-www-form")],
+            [],
+            [FORM, ("Content-Encoding", "gzip")]):
+    add_json("POST", "/search?q=query", args_json("query", query_q="query"),
+             headers=_hs, body=b"q=body&tag=body")
+
+
+@suite.test("arguments of one request never leak into the next "
+            "(pipelined on one connection)")
+def t_args_pipelined():
+    with conn() as c:
+        c.send(req("POST", "/search?q=one&tag=a", [FORM], b"tag=b&q=two") +
+               req("GET", "/search") +
+               req("GET", "/search?tag=c") +
+               req("POST", "/search", [("Content-Type", "text/plain")],
+                   b"q=three") +
+               req("GET", "/buy?book=1&qty=2") +
+               req("GET", "/buy?qty=2"))
+        rs = c.read_responses(["POST", "GET", "GET", "POST", "GET", "GET"])
+        check_json(rs[0], args_json("two", query_tags=["a"],
+                                    body_tags=["b"], query_q="one",
+                                    body_q="two"))
+        check_json(rs[1], args_json())
+        check_json(rs[2], args_json(query_tags=["c"]))
+        check_json(rs[3], args_json())
+        check_json(rs[4], {"book": "1", "qty": "2", "gift": "no"})
+        check_missing(rs[5], "book")
+        check_eq(c.no_extra_bytes(), b"", "bytes after six responses")
+
+
+@suite.test("a 300 KB form body in pieces: 20,000 values, in order")
+def t_args_large_body():
+    tags = ["t%d" % i for i in range(20000)]
+    body = ("q=big&" + "&".join("tag=%20" + t + "+" for t in tags)).encode()
+    with conn() as c:
+        c.send(req("POST", "/search?tag=first", [FORM], body))
+        check_json(c.read_response("POST"),
+                   args_json("big", query_tags=["first"], body_tags=tags,
+                             body_q="big"))
+        check_kept_alive(c)
+
+
+def random_piece(rng, raw_ok):
+    """A piece of query or form text: plain characters, separators, '+',
+    escapes good and bad, UTF-8 raw or escaped, control characters."""
+    words = ["tag", "q", "sort", "a", "Tag", "%74ag", "t%61g", "ta", "g",
+             "=", "&", "+", "%", "%2", "%zz", "%20", "%2B", "%26", "%3D",
+             "%00", "%09", "%1F", "%7F", "%C3%A9", "%E2%80%83", "%C2%A0",
+             "%E3%80%80", "%FF", "%C3", "~", ";", ".", "-", "*"]
+    if raw_ok:
+        words += ["\xc3\xa9", "\xe2\x80\x83", "!", "$", "'", "(", ")"]
+    return "".join(rng.choice(words) for _ in range(rng.randrange(0, 12)))
+
+
+@suite.test("property: 300 random query strings and form bodies read as "
+            "Tornado reads them (parse_qsl, then strip)")
+def t_prop_args():
+    rng = random.Random(SEED + 5)
+    with conn() as c:
+        for _round in range(6):
+            cases = []
+            for _ in range(50):
+                query = random_piece(rng, True)
+                body = random_piece(rng, False) if rng.random() < 0.5 \
+                    else None
+                cases.append((query, body))
+            data = b""
+            for query, body in cases:
+                if body is None:
+                    data += req("GET", "/search?" + query)
+                else:
+                    data += req("POST", "/search?" + query, [FORM],
+                                body.encode("latin-1"))
+            c.send(data)
+            for query, body in cases:
+                r = c.read_response("GET" if body is None else "POST")
+                note("query %r body %r" % (query, body))
+                check_json(r, model_search(
+                    query.encode("latin-1"),
+                    None if body is None else body.encode("latin-1")))
+
+
+# Required arguments: tn_require_argument answers 400 naming the first one
+# missing; present with an empty value is present.
+@suite.test("GET /buy with both arguments -> 200, gift defaulted")
+def t_buy_ok():
+    with conn() as c:
+        check_json(c.request(req("GET", "/buy?book=42&qty=2")),
+                   {"book": "42", "qty": "2", "gift": "no"})
+        check_json(c.request(req("GET", "/buy?qty=&book&gift=+yes+")),
+                   {"book": "", "qty": "", "gift": "yes"})
+        check_kept_alive(c)
+
+
+for _m, _t, _hs, _body, _name in (
+        ("GET", "/buy", [], b"", "book"),
+        ("GET", "/buy?qty=2", [], b"", "book"),
+        ("GET", "/buy?book=42", [], b"", "qty"),
+        ("GET", "/buy?Book=42&qty=1", [], b"", "book"),
+        ("GET", "/buy?book%20=42&qty=1", [], b"", "book"),
+        ("POST", "/buy", [FORM], b"book=42", "qty"),
+        ("POST", "/buy?book=42", [("Content-Type", "text/plain")],
+         b"qty=2", "qty"),
+        ("HEAD", "/buy?book=42", [], b"", "qty")):
+    def _missing_case(m=_m, t=_t, hs=_hs, body=_body, name=_name):
+        with conn() as c:
+            check_missing(c.request(req(m, t, hs, body), m), name, m)
+            check_kept_alive(c)
+    add("%s %s%s -> 400 Missing argument %s"
+        % (_m, _t, " (body %r)" % _body if _body else "", _name),
+        _missing_case)
+
+add_json("POST", "/buy?book=42", {"book": "42", "qty": "3", "gift": "yes"},
+         headers=[FORM], body=b"qty=3&gift=yes")
+
+
+@suite.test("curl --get --data-urlencode /search: values as curl encodes "
+            "them")
+def t_curl_args_get():
+    out = curl("--get", "--data-urlencode", "q=war & peace = 1+1",
+               "--data-urlencode", "tag=caf\u00e9", "--data-urlencode",
+               "tag= 100% ", base() + "/search")
+    check_eq(curl_json(out),
+             args_json("war & peace = 1+1", query_tags=["café", "100%"],
+                       query_q="war & peace = 1+1"), "body")
+
+
+@suite.test("curl --data (a form POST) /search?tag=q: query then body")
+def t_curl_args_post():
+    out = curl("--data", "tag=b1&q=emma", "--data-urlencode", "tag=b&2",
+               base() + "/search?tag=q")
+    check_eq(curl_json(out),
+             args_json("emma", query_tags=["q"], body_tags=["b1", "b&2"],
+                       body_q="emma"), "body")
+
+
+@suite.test("curl -F (multipart, not parsed yet): only the query counts")
+def t_curl_args_multipart():
+    out = curl("-F", "q=body", "-F", "tag=b", base() + "/search?tag=q")
+    check_eq(curl_json(out), args_json(query_tags=["q"]), "body")
+
+
+@suite.test("curl /buy without qty -> 400 naming it")
+def t_curl_buy_missing():
+    out = curl("-w", "\n%{http_code}", base() + "/buy?book=42")
+    body, _, code = out.rpartition(b"\n")
+    check_eq(code, b"400", "status")
+    check_eq(body, missing_page("qty"), "body")
 
 
 # --- Shutdown -----------------------------------------------------------
