@@ -38,3 +38,7 @@ void tn__buf_free(tn__buf_t *b) {
   b->data = NULL;
   b->len = b->cap = 0;
 }
+
+void tn_buf_free(tn_buf_t *b) {
+  tn__buf_free(b);
+}

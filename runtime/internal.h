@@ -36,16 +36,13 @@
 #define TN__ARENA_INLINE 512          /* request arena bytes inside the req */
 #define TN__ARENA_CHUNK 4096          /* then chunks of at least this */
 #define TN__URL_STACK 2048            /* URLs built on the stack up to this */
+#define TN__STATIC_MAX_FILE (1u << 30) /* static files read whole -> 500 */
 
 /* --- Byte buffers ------------------------------------------------------ */
 
-/* A growable byte buffer. The memory moves when it grows: keep offsets,
- * not pointers, into it. */
-typedef struct {
-  char *data;
-  size_t len; /* bytes in use */
-  size_t cap; /* bytes allocated */
-} tn__buf_t;
+/* The runtime's buffers are the public tn_buf_t. The memory moves when
+ * one grows: keep offsets, not pointers, into it. */
+typedef tn_buf_t tn__buf_t;
 
 int tn__buf_reserve(tn__buf_t *b, size_t extra);
 int tn__buf_append(tn__buf_t *b, const void *data, size_t len);
@@ -267,5 +264,34 @@ struct tn__worker_s {
 
 tn_req_t *tn__req_acquire(tn__worker_t *w);
 void tn__req_release(tn__worker_t *w, tn_req_t *req);
+
+/* --- Static files (static.c) ------------------------------------------- */
+
+/* Room for an ETag from tn__static_etag and an IMF-fixdate, NUL included. */
+#define TN__ETAG_SIZE 56
+#define TN__HTTP_DATE_SIZE 30 /* "Sun, 06 Nov 1994 08:49:37 GMT" */
+
+/* Whether a decoded path below a static root may be served: not empty, no
+ * empty, "." or ".." segment (so no leading '/'), no backslash, no NUL. */
+bool tn__static_path_ok(tn_str_t path);
+/* The Content-Type for a file name's extension (case-insensitive). */
+const char *tn__mime_type(tn_str_t name);
+/* Writes the quoted strong ETag of a file snprintf-style; returns its
+ * length. */
+int tn__static_etag(char *out, size_t size, uint64_t file_size,
+                    uint64_t mtime_ns, uint64_t ino);
+/* Whether an If-None-Match value matches `etag` (RFC 9110's weak
+ * comparison, as that header uses); `*` matches anything. */
+bool tn__etag_match(tn_str_t field, tn_str_t etag);
+/* Formats `t` (seconds since the epoch, clamped to 1970..9999) as an
+ * IMF-fixdate. */
+void tn__http_date_format(char out[TN__HTTP_DATE_SIZE], int64_t t);
+/* Parses an HTTP-date in any of RFC 9110's three formats (IMF-fixdate,
+ * RFC 850, asctime) into seconds since the epoch. `now` places an RFC 850
+ * two-digit year in the 100 years around it: at most 50 years after, less
+ * than 50 before. Returns 0 or TN_EINVAL. */
+int tn__http_date_parse(tn_str_t s, int64_t now, int64_t *out);
+/* Whether a query string has a `v` parameter (a static_url version). */
+bool tn__static_versioned(tn_str_t query);
 
 #endif /* TORN_INTERNAL_H */

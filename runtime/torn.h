@@ -190,6 +190,244 @@ int tn_write_json_new(tn_req_t *req, json_t *value);
  * self.redirect(). A URL with CR, LF or NUL is refused (TN_EHEADER). */
 int tn_redirect(tn_req_t *req, const char *url, int status);
 
+/* --- Buffers ----------------------------------------------------------- */
+
+/* A growable byte buffer, kept NUL-terminated by the functions that fill
+ * it (render_string, below). Start it zeroed: `tn_buf_t b = {0};`. */
+typedef struct {
+  char *data; /* the bytes; NULL while nothing was written */
+  size_t len; /* bytes used, without the NUL */
+  size_t cap; /* bytes allocated */
+} tn_buf_t;
+
+void tn_buf_free(tn_buf_t *b);
+
+/* --- Templates (used by tornc's generated code) ------------------------ */
+
+/* tornc compiles each `template NAME(PARAMS) = "file.html";` into
+ *
+ *   int APP_render_NAME(tn_req_t *req, PARAMS);         into the response
+ *   int APP_render_string_NAME(tn_buf_t *out, PARAMS);  appended to `out`
+ *
+ * which return 0, TN_ENOMEM, or TN_EINVAL when a url() in the template got
+ * a value its route parameter does not accept (the URL is then written
+ * empty). What follows is the machinery those functions use: a render
+ * writes straight into the buffer through `pos`, and every `{{ expr }}` is
+ * written by a writer chosen by the expression's C type (tn__tpl_put). */
+typedef struct tn__tpl_chunk_s tn__tpl_chunk_t;
+
+typedef struct {
+  char *pos;             /* where the next byte goes */
+  char *end;             /* the end of the room reserved in `buf` */
+  tn_buf_t *buf;         /* the buffer being written (its len is stale) */
+  int err;               /* the first error; then writes are dropped */
+  tn__tpl_chunk_t *scratch; /* memory for helper results, freed at the end */
+} tn_tpl_t;
+
+/* How an expression's text is escaped: a set of bits. tornc picks it from
+ * the file's {% autoescape %} and the HTML around the expression. */
+enum {
+  TN__ESC_RAW = 0,
+  TN__ESC_HTML = 1u << 0,     /* & < > " ' as character references */
+  TN__ESC_UNQUOTED = 1u << 1, /* also blanks, = and ` (unquoted attribute) */
+  TN__ESC_URL_START = 1u << 2, /* a URL attribute's start: unsafe schemes
+                                  are replaced by about:invalid */
+  TN__ESC_URL_COLON = 1u << 3, /* later in a URL whose scheme may still be
+                                  forming: ':' percent-encoded */
+  TN__ESC_URLENC = 1u << 4,   /* {% autoescape url_escape %} */
+  TN__ESC_JSON = 1u << 5      /* {% autoescape json_encode %} */
+};
+
+void tn__tpl_begin(tn_tpl_t *t, tn_buf_t *buf);
+/* Starts a render into the response body of `req`. */
+void tn__tpl_begin_req(tn_tpl_t *t, tn_req_t *req);
+/* Ends a render: fixes the buffer's length, NUL-terminates it, frees the
+ * scratch memory. Returns t->err. */
+int tn__tpl_end(tn_tpl_t *t);
+/* Makes room for `n` more bytes; -1 (and t->err set) when out of memory. */
+int tn__tpl_grow(tn_tpl_t *t, size_t n);
+/* Memory that lives until tn__tpl_end (helper results); NULL (and t->err)
+ * when out of memory. */
+void *tn__tpl_alloc(tn_tpl_t *t, size_t n);
+/* Records an error; the first one is what the render returns. */
+void tn__tpl_fail(tn_tpl_t *t, int err);
+
+/* Literal template text. */
+static inline void tn__tpl_lit(tn_tpl_t *t, const char *s, size_t n)
+{
+  if ((size_t)(t->end - t->pos) < n && tn__tpl_grow(t, n))
+    return;
+  __builtin_memcpy(t->pos, s, n);
+  t->pos += n;
+}
+
+/* Text escaped by `esc` (out of line: every mode but the common two). */
+void tn__tpl_escape(tn_tpl_t *t, unsigned esc, const char *s, size_t n);
+
+/* The bytes HTML escaping replaces, as a bit mask over 0..63. */
+#define TN__HTML_SPECIAL                                                    \
+  ((1ull << '"') | (1ull << '&') | (1ull << '\'') | (1ull << '<') |         \
+   (1ull << '>'))
+
+static inline char *tn__tpl_entity(char *p, unsigned char c)
+{
+  switch (c) {
+  case '&': __builtin_memcpy(p, "&amp;", 5); return p + 5;
+  case '<': __builtin_memcpy(p, "&lt;", 4); return p + 4;
+  case '>': __builtin_memcpy(p, "&gt;", 4); return p + 4;
+  case '"': __builtin_memcpy(p, "&quot;", 6); return p + 6;
+  default: __builtin_memcpy(p, "&#39;", 5); return p + 5;
+  }
+}
+
+/* Text through `esc`. The two common modes are inline: raw, and plain
+ * HTML escaping when the worst case (6 bytes per byte) fits the room. */
+static inline void tn__tpl_text(tn_tpl_t *t, unsigned esc, const char *s,
+                                size_t n)
+{
+  if (esc == TN__ESC_RAW) {
+    tn__tpl_lit(t, s, n);
+    return;
+  }
+  if (esc != TN__ESC_HTML || n > (size_t)(t->end - t->pos) / 6) {
+    tn__tpl_escape(t, esc, s, n);
+    return;
+  }
+  char *p = t->pos;
+  for (size_t i = 0; i < n; i++) {
+    unsigned char c = (unsigned char)s[i];
+    if (c < 64 && (TN__HTML_SPECIAL >> c) & 1)
+      p = tn__tpl_entity(p, c);
+    else
+      *p++ = (char)c;
+  }
+  t->pos = p;
+}
+
+/* The writers of {{ expr }}, one per C type. */
+static inline void tn__tpl_cstr(tn_tpl_t *t, unsigned esc, const char *s)
+{
+  if (s)
+    tn__tpl_text(t, esc, s, __builtin_strlen(s));
+}
+
+static inline void tn__tpl_str(tn_tpl_t *t, unsigned esc, tn_str_t s)
+{
+  tn__tpl_text(t, esc, s.ptr, s.len);
+}
+
+static inline void tn__tpl_char(tn_tpl_t *t, unsigned esc, char c)
+{
+  tn__tpl_text(t, esc, &c, 1);
+}
+
+static inline void tn__tpl_u64(tn_tpl_t *t, unsigned esc, unsigned long long v)
+{
+  char digits[20], *p = digits + sizeof digits;
+  do
+    *--p = (char)('0' + v % 10);
+  while (v /= 10);
+  (void)esc; /* digits need no escaping in any mode */
+  tn__tpl_lit(t, p, (size_t)(digits + sizeof digits - p));
+}
+
+static inline void tn__tpl_i64(tn_tpl_t *t, unsigned esc, long long v)
+{
+  if (v < 0) {
+    tn__tpl_lit(t, "-", 1);
+    tn__tpl_u64(t, esc, 0ull - (unsigned long long)v);
+  } else {
+    tn__tpl_u64(t, esc, (unsigned long long)v);
+  }
+}
+
+static inline void tn__tpl_bool(tn_tpl_t *t, unsigned esc, _Bool v)
+{
+  (void)esc;
+  if (v)
+    tn__tpl_lit(t, "true", 4);
+  else
+    tn__tpl_lit(t, "false", 5);
+}
+
+/* The shortest text that reads back as `v` ("0.1", "1.0", "1e+16",
+ * "inf", "nan"), as Python's repr(). */
+void tn__tpl_double(tn_tpl_t *t, unsigned esc, double v);
+/* A JSON value: a string's text, a number, true/false, nothing for null,
+ * compact JSON for arrays and objects. */
+void tn__tpl_json(tn_tpl_t *t, unsigned esc, const json_t *v);
+
+/* {{ expr }}: the writer for the expression's type. A type with no writer
+ * (a struct, a pointer to something else) is a C compile error here,
+ * reported at the template's line. */
+#define tn__tpl_put(t, esc, v)                                              \
+  _Generic((v),                                                             \
+      char *: tn__tpl_cstr, const char *: tn__tpl_cstr,                     \
+      tn_str_t: tn__tpl_str, char: tn__tpl_char,                            \
+      signed char: tn__tpl_i64, short: tn__tpl_i64, int: tn__tpl_i64,       \
+      long: tn__tpl_i64, long long: tn__tpl_i64,                            \
+      unsigned char: tn__tpl_u64, unsigned short: tn__tpl_u64,              \
+      unsigned: tn__tpl_u64, unsigned long: tn__tpl_u64,                    \
+      unsigned long long: tn__tpl_u64, _Bool: tn__tpl_bool,                 \
+      float: tn__tpl_double, double: tn__tpl_double,                        \
+      long double: tn__tpl_double,                                          \
+      json_t *: tn__tpl_json, const json_t *: tn__tpl_json)(t, esc, v)
+
+/* {% for x in E %} and {% for k, v in E %} over a JSON array or object. */
+typedef struct {
+  const json_t *c; /* the container, or NULL: nothing to iterate */
+  size_t i, n;     /* array: next index and size */
+  void *it;        /* object: jansson's iterator */
+  const char *key; /* the current key (NULL for an array) */
+  json_t *value;   /* the current element or value */
+} tn__tpl_iter_t;
+
+tn__tpl_iter_t tn__tpl_iter(const json_t *c);
+/* Moves to the next element; 0 when there is none. */
+int tn__tpl_next(tn__tpl_iter_t *it);
+
+/* The helpers templates call: results live until the render ends. */
+const char *tn__tpl_json_encode(tn_tpl_t *t, const json_t *v);
+const char *tn__tpl_url_escape(tn_tpl_t *t, const char *s);
+const char *tn__tpl_squeeze(tn_tpl_t *t, const char *s);
+const char *tn__tpl_xhtml_escape(tn_tpl_t *t, const char *s);
+/* The URL a typed builder wrote, `n` its return value: copied into
+ * scratch memory by the generated url() helpers. */
+char *tn__tpl_url_room(tn_tpl_t *t, int n);
+
+/* --- Static files ------------------------------------------------------ */
+
+/* Serves file `rel` under directory `root`: tornc's generated router calls
+ * it for `static "/static/" = "dir/";`, and a handler may call it too.
+ * `rel` is the raw, still percent-encoded rest of the URL path after the
+ * prefix (no leading '/'); `root` is relative to the working directory or
+ * absolute.
+ *
+ * It answers the request completely, as Tornado's StaticFileHandler does:
+ *   - GET and HEAD only; other methods get 405 with "Allow: GET, HEAD".
+ *   - 404 for a path with an empty, "." or ".." segment (after decoding:
+ *     "%2e%2e" too), a backslash or a NUL; for a missing file, a
+ *     directory (no listing) or anything else not a regular file; and for
+ *     a file whose real path, symlinks resolved, is outside the real path
+ *     of `root` (symlinks inside it are fine). 403 when the file may not
+ *     be read; 400 for a malformed %-escape.
+ *   - 200 with Content-Type by extension (text types with charset=UTF-8,
+ *     application/octet-stream when unknown), Last-Modified, and a strong
+ *     ETag from the size, the mtime in nanoseconds and the inode. A URL
+ *     with a `v` query parameter (static_url's "?v=HASH") also gets
+ *     "Cache-Control: public, max-age=31536000, immutable".
+ *   - 304 (with ETag, Last-Modified and Cache-Control, no body) when
+ *     If-None-Match matches the ETag (weak comparison; `*` matches), or,
+ *     without If-None-Match, when If-Modified-Since (any of the three
+ *     HTTP-date formats; an unparseable one is ignored) is not older than
+ *     the mtime.
+ * Headers the handler set before the call are kept, and a Content-Type it
+ * set wins over the extension's; any body it wrote is discarded. The file
+ * is read whole into the response for now (no Range, no sendfile), so
+ * files over 1 GiB are answered 500. Returns 0, or TN_ENOMEM and leaves
+ * the answer to the caller (the generated router answers 500). */
+int tn_static_file(tn_req_t *req, const char *root, tn_str_t rel);
+
 /* --- Route parameters (used by tornc's generated code) ------------------ */
 
 /* Parse a whole canonical decimal integer, as the `int` and `uint` route
