@@ -49,7 +49,8 @@ all: tornc libtorn examples
 # --- Debian packages ------------------------------------------------------
 # Installed with apt-get only when missing, so a fresh Debian 12 machine
 # needs nothing but `make run` or `make test`.
-DEBS       = gcc libc6-dev make re2c lemon libuv1-dev libjansson-dev file
+DEBS       = gcc libc6-dev make re2c lemon libuv1-dev libjansson-dev file \
+             libssl-dev
 TEST_DEBS  = libcmocka-dev curl python3
 BENCH_DEBS = wrk nginx python3-tornado procps util-linux valgrind
 
@@ -88,10 +89,21 @@ $(GEN)/troute_lex.c: grammar/troute_lex.re $(GEN)/troute_parse.h
 
 TORNC_SRC  = $(wildcard tornc/*.c)
 TORNC_LIB  = $(patsubst %.c,$(OBJ)/%.o,$(filter-out tornc/main.c,$(TORNC_SRC))) \
-             $(OBJ)/gen/troute_lex.o $(OBJ)/gen/troute_parse.o
+             $(OBJ)/gen/troute_lex.o $(OBJ)/gen/troute_parse.o \
+             $(OBJ)/gen/template_lex.o
 TORNC_INC  = -Itornc -I$(GEN)
+TORNC_LIBS = -lcrypto
 
 $(OBJ)/tornc/%.o: tornc/%.c $(GEN)/troute_parse.h
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(TORNC_INC) -c -o $@ $<
+
+# The template lexer uses re2c conditions (-c).
+$(GEN)/template_lex.c: grammar/template_lex.re $(GEN)/troute_parse.h
+	@mkdir -p $(GEN)
+	$(RE2C) $(RE2CFLAGS) -c -o $@ $<
+
+$(OBJ)/gen/template_lex.o: $(GEN)/template_lex.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(TORNC_INC) -c -o $@ $<
 
@@ -105,7 +117,7 @@ $(OBJ)/gen/troute_parse.o: $(GEN)/troute_parse.c
 
 $(TORNC): $(OBJ)/tornc/main.o $(TORNC_LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(OPT) -o $@ $^
+	$(CC) $(OPT) -o $@ $^ $(TORNC_LIBS)
 
 tornc: $(TORNC)
 
@@ -163,7 +175,7 @@ UNIT_GEN   = $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/te
 
 $(BUILD)/tests/test_tornc_%: tests/unit/test_tornc_%.c $(TORNC_LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) $(TORNC_INC) -o $@ $^ -lcmocka
+	$(CC) $(ALL_CFLAGS) $(TORNC_INC) -o $@ $^ -lcmocka $(TORNC_LIBS)
 
 $(BUILD)/tests/test_rt_%: tests/unit/test_rt_%.c $(LIBTORN)
 	@mkdir -p $(dir $@)
@@ -171,12 +183,17 @@ $(BUILD)/tests/test_rt_%: tests/unit/test_rt_%.c $(LIBTORN)
 
 # A code-generation test links the C that tornc and re2c make of
 # tests/unit/NAME.troute (whose app is NAME) with its test program.
-$(BUILD)/tests/test_gen_%: tests/unit/test_gen_%.c tests/unit/%.troute $(TORNC) $(LIBTORN)
+# Its templates, if any, are in tests/unit/NAME/ (a second expansion
+# finds them, so editing one rebuilds the test).
+.SECONDEXPANSION:
+$(BUILD)/tests/test_gen_%: tests/unit/test_gen_%.c tests/unit/%.troute \
+    $$(shell find tests/unit/$$* -type f 2>/dev/null) $(TORNC) $(LIBTORN)
 	@mkdir -p $(BUILD)/tests/gen/$*
 	$(TORNC) tests/unit/$*.troute -o $(BUILD)/tests/gen/$*
 	$(RE2C) $(RE2CFLAGS) -o $(BUILD)/tests/gen/$*/$*_routes.c $(BUILD)/tests/gen/$*/$*_routes.re
 	$(CC) $(ALL_CFLAGS) -Iruntime -Itests/unit -I$(BUILD)/tests/gen/$* -o $@ \
-	  $< $(BUILD)/tests/gen/$*/$*_routes.c $(LIBTORN) -lcmocka $(LIBS)
+	  $< $(BUILD)/tests/gen/$*/$*_routes.c $(BUILD)/tests/gen/$*/$*_templates.c \
+	  $(LIBTORN) -lcmocka $(LIBS)
 
 unit: $(UNIT_TORNC) $(UNIT_RT) $(UNIT_GEN)
 

@@ -7,8 +7,9 @@
 #   make              build $(OUT)/$(APP), one statically linked server
 #   make run PORT=N   serve it on 127.0.0.1:N (default 8888)
 #
-# tornc turns APP.troute into C (APP.h, APP_routes.re, APP_main.c), re2c
-# turns the route table into a DFA, and cc links it all with libtorn.
+# tornc turns APP.troute and its templates into C (APP.h, APP_routes.re,
+# APP_main.c, APP_templates.c), re2c turns the route table into a DFA, and
+# cc links it all with libtorn.
 # Optional settings: HANDLERS (default: every .c file here), SOURCES (the
 # .troute files, default APP.troute), OUT, CFLAGS, LDFLAGS, PORT.
 
@@ -22,7 +23,8 @@ LIBS      = -luv_a -ljansson -lpthread -ldl -lrt
 SOURCES  ?= $(APP).troute
 HANDLERS ?= $(wildcard *.c)
 HEADERS  ?= $(wildcard *.h)
-GENERATED = $(OUT)/$(APP).h $(OUT)/$(APP)_routes.re $(OUT)/$(APP)_main.c
+GENERATED = $(OUT)/$(APP).h $(OUT)/$(APP)_routes.re $(OUT)/$(APP)_main.c \
+            $(OUT)/$(APP)_templates.c
 
 .PHONY: all run clean
 all: $(OUT)/$(APP)
@@ -45,9 +47,10 @@ $(OUT)/deps.mk: $(SOURCES) $(TORNC)
 $(OUT)/$(APP)_routes.c: $(OUT)/$(APP)_routes.re
 	re2c -W --no-generation-date --no-version -o $@ $<
 
-$(OUT)/$(APP): $(HANDLERS) $(HEADERS) $(OUT)/$(APP)_routes.c $(OUT)/$(APP)_main.c $(OUT)/$(APP).h $(LIBTORN)
+$(OUT)/$(APP): $(HANDLERS) $(HEADERS) $(GENERATED) $(OUT)/$(APP)_routes.c $(LIBTORN)
 	$(CC) $(CFLAGS) -I$(TORN)/runtime -I$(OUT) -I. -o $@ \
 	  $(HANDLERS) $(OUT)/$(APP)_routes.c $(OUT)/$(APP)_main.c \
+	  $(OUT)/$(APP)_templates.c \
 	  $(LDFLAGS) $(LIBTORN) $(LIBS)
 
 run: all

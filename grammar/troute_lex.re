@@ -4,9 +4,11 @@
  * scanner needs no refilling (as ninja's lexer does): the NUL at the end of
  * the buffer is the end of input, a NUL anywhere else is a stray byte.
  *
- * Tokens: the keywords app, include, route, redirect, prefix, import and
- * trailing_slash; identifiers; numbers; "strings" with the escapes \" \\
- * \n \t; "->", "=>", "{", "}" and ";". Blanks and comments (from # or // to
+ * Tokens: the keywords app, include, route, redirect, prefix, import,
+ * trailing_slash, template and static; identifiers; numbers; "strings"
+ * with the escapes \" \\ \n \t; "->", "=>", "=", "{", "}" and ";"; and a
+ * C parameter list "(...)" kept whole as one PARAMS token, since its
+ * grammar is C's, checked by the C compiler. Blanks and comments (from # or // to
  * the end of the line) separate tokens. Lines and columns are 1-based and
  * columns count bytes, so a tab is one column.
  *
@@ -65,6 +67,10 @@ const char *tc_token_kind_name(int kind)
   case TK_PREFIX: return "'prefix'";
   case TK_IMPORT: return "'import'";
   case TK_TRAILING_SLASH: return "'trailing_slash'";
+  case TK_TEMPLATE: return "'template'";
+  case TK_STATIC: return "'static'";
+  case TK_EQ: return "'='";
+  case TK_PARAMS: return "parameter list";
   case TK_NUMBER: return "number";
   case TK_FATARROW: return "'=>'";
   case TK_LBRACE: return "'{'";
@@ -126,6 +132,46 @@ static int lex_string(tc_lexer *lx, tc_token *tok)
   }
 }
 
+/* params: '(' C text with balanced parentheses ')'
+ * Called with the cursor after the '('. The text between the parentheses
+ * becomes the token's string; parentheses inside C string and character
+ * literals do not count. Returns TK_PARAMS, or 0 after reporting a list
+ * that is never closed. */
+static int lex_params(tc_lexer *lx, tc_token *tok)
+{
+  int depth = 1;
+  char quote = 0;
+  const char *p = lx->cur;
+  for (; *p || p < lx->file->text + lx->file->len; p++) {
+    if (*p == '\n') {
+      lx->line++;
+      lx->line_start = p + 1;
+    }
+    if (quote) {
+      if (*p == '\\' && p[1] && p[1] != '\n')
+        p++;
+      else if (*p == quote || *p == '\n')
+        quote = 0;
+    } else if (*p == '"' || *p == '\'') {
+      quote = *p;
+    } else if (*p == '(') {
+      depth++;
+    } else if (*p == ')' && --depth == 0) {
+      break;
+    }
+  }
+  if (depth > 0) {
+    lx->cur = p;
+    tc_error(lx->diags, tok->pos, "'(' is never closed");
+    return 0;
+  }
+  tok->str = tc_strndup(lx->cur, (size_t)(p - lx->cur));
+  tok->str_len = (size_t)(p - lx->cur);
+  lx->cur = p + 1;
+  tok->len = (size_t)(lx->cur - tok->text);
+  return TK_PARAMS;
+}
+
 /* Reports a byte no token starts with; a run of them ("=>") is reported
  * once, at its first byte. */
 static void stray(tc_lexer *lx, const char *s)
@@ -172,10 +218,18 @@ int tc_lex(tc_lexer *lx, tc_token *tok)
       "prefix"  { return TOKEN(TK_PREFIX); }
       "import"  { return TOKEN(TK_IMPORT); }
       "trailing_slash" { return TOKEN(TK_TRAILING_SLASH); }
+      "template" { return TOKEN(TK_TEMPLATE); }
+      "static"  { return TOKEN(TK_STATIC); }
       ident     { return TOKEN(TK_ID); }
       digit+    { return TOKEN(TK_NUMBER); }
       "->"      { return TOKEN(TK_ARROW); }
       "=>"      { return TOKEN(TK_FATARROW); }
+      "="       { return TOKEN(TK_EQ); }
+      "(" {
+        if (lex_params(lx, tok))
+          return tok->kind = TK_PARAMS;
+        continue;
+      }
       "{"       { return TOKEN(TK_LBRACE); }
       "}"       { return TOKEN(TK_RBRACE); }
       ";"       { return TOKEN(TK_SEMI); }

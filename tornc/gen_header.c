@@ -143,6 +143,7 @@ static void gen_prototypes(tc_buf *out, const tc_program *prog,
                     "\nvoid %s(tn_req_t *req, const struct %s_%s_args *args);\n",
                     r->handler, app, r->name);
   }
+  tc_gen_template_protos(out, prog);
   tc_buf_printf(out, "#line %d ", next_line(out));
   tc_gen_c_string(out, paths->header);
   tc_buf_printf(out, "\n");

@@ -249,6 +249,30 @@ static void gen_action(tc_buf *out, const tc_program *prog, int g,
                 tc_program_app(prog), first, n);
 }
 
+/* `static "/PREFIX/" = "DIR";`: every path under the prefix, before the
+ * routes (Tornado's static handler comes first too), with the rest of the
+ * path as caps[0]. Only GET and HEAD: other methods get a 405. */
+static void gen_static_rules(tc_buf *out, const tc_program *prog)
+{
+  for (int i = 0; i < prog->nstatics; i++) {
+    tc_buf_printf(out, "  ");
+    gen_quoted(out, prog->statics[i]->prefix,
+               strlen(prog->statics[i]->prefix));
+    tc_buf_printf(out,
+                  " @st%d [^\\x00\\x20?]* end {\n"
+                  "    if (!(method & (TN_METHOD_GET | TN_METHOD_HEAD))) {\n"
+                  "      *allow = TN_METHOD_GET | TN_METHOD_HEAD;\n"
+                  "      route = -1;\n      goto done;\n    }\n"
+                  "    caps[0] = (tn_str_t){(const char *)st%d, "
+                  "(size_t)(cur - 1 - st%d)};\n"
+                  "    route = ",
+                  i, i, i);
+    tc_gen_upper(out, tc_program_app(prog));
+    tc_buf_printf(out, "_ROUTE_COUNT + %d;\n    goto done;\n  }\n",
+                  prog->nredirects + i);
+  }
+}
+
 static void gen_match(tc_buf *out, const tc_program *prog, int *rule_lines)
 {
   int *leader = group_leaders(prog);
@@ -261,6 +285,8 @@ static void gen_match(tc_buf *out, const tc_program *prog, int *rule_lines)
                 "  int route;\n",
                 tc_program_app(prog));
   gen_tag_vars(out, prog, leader);
+  for (int i = 0; i < prog->nstatics; i++)
+    tc_buf_printf(out, "  const unsigned char *st%d = NULL;\n", i);
   tc_buf_printf(out, "  /*!stags:re2c format = \"  const unsigned char *@@ = "
                      "NULL;\\n\"; */\n"
                      "  (void)mar;\n"
@@ -272,6 +298,7 @@ static void gen_match(tc_buf *out, const tc_program *prog, int *rule_lines)
                      "  re2c:define:YYSKIP = \"++cur;\";\n"
                      "  re2c:define:YYBACKUP = \"mar = cur;\";\n"
                      "  re2c:define:YYRESTORE = \"cur = mar;\";\n");
+  gen_static_rules(out, prog);
   int first = 0;
   for (int g = 0; g < prog->nroutes; g++) {
     if (rule_lines)
@@ -718,6 +745,15 @@ static void gen_dispatch(tc_buf *out, const tc_program *prog)
       gen_redirect_case(out, prog, prog->routes[i]);
     else
       gen_dispatch_case(out, prog, prog->routes[i]);
+  }
+  for (int i = 0; i < prog->nstatics; i++) {
+    tc_buf_printf(out, "  case ");
+    tc_gen_upper(out, app);
+    tc_buf_printf(out, "_ROUTE_COUNT + %d:\n    return tn_static_file(req, ",
+                  prog->nredirects + i);
+    tc_gen_c_string(out, prog->statics[i]->root ? prog->statics[i]->root
+                                                : prog->statics[i]->dir);
+    tc_buf_printf(out, ", caps[0]);\n");
   }
   tc_buf_printf(out, "  default:\n"
                      "    return *allow ? TN_EMETHOD : TN_ENOTFOUND;\n"

@@ -1,7 +1,8 @@
 /* main.c -- the tornc driver: reads the options, then runs the stages in
  * order: lex and parse every input file (and what it imports) into one
- * program, check it, check its automaton with re2c, and generate APP.h,
- * APP_routes.re and APP_main.c.
+ * program, check it (templates too, reading them), check its automaton
+ * with re2c, and generate APP.h, APP_routes.re, APP_main.c and
+ * APP_templates.c.
  *
  * Exit status: 0 on success, 1 when the input has errors (they are all
  * printed and no output file is left behind), 2 on bad usage.
@@ -26,14 +27,16 @@ typedef struct {
 static void usage(FILE *out)
 {
   fputs("usage: tornc [options] FILE.troute...\n"
-        "Compiles the .troute files (one program) into APP.h, APP_routes.re\n"
-        "and APP_main.c, APP being the name of the program's 'app'.\n"
+        "Compiles the .troute files (one program) into APP.h, APP_routes.re,\n"
+        "APP_main.c and APP_templates.c, APP being the name of the program's\n"
+        "'app'.\n"
         "\n"
         "options:\n"
         "  -o DIR     write the output files into DIR (default: .; created\n"
         "             if missing)\n"
         "  -M         print the make dependencies of the output files on\n"
-        "             every file read (inputs and imports), and write\n"
+        "             every file read (inputs, imports, templates and the\n"
+        "             static files templates hash), and write\n"
         "             nothing else\n"
         "  -MF FILE   with -M: write them to FILE, itself a target of the\n"
         "             rule (so make remakes it when an import changes)\n"
@@ -134,7 +137,7 @@ static bool write_file(const char *path, const tc_buf *b)
   return fclose(out) == 0 && ok;
 }
 
-enum { NOUT = 3 };
+enum { NOUT = 4 };
 
 /* Writes every output to a temporary file, then renames them all into
  * place, so a failure leaves no half-written or mismatched outputs. */
@@ -176,7 +179,8 @@ static void put_make_name(FILE *out, const char *s)
   }
 }
 
-static const char *const suffixes[NOUT] = {".h", "_routes.re", "_main.c"};
+static const char *const suffixes[NOUT] = {".h", "_routes.re", "_main.c",
+                                           "_templates.c"};
 
 /* OUTPUTS: FILES, then an empty rule for each imported file (as gcc -MP
  * does), so that deleting one does not break the build. */
@@ -243,6 +247,7 @@ static int generate(const tc_program *prog, const options *o)
     tc_gen_header(&bufs[0], prog, &gp);
     tc_gen_routes(&bufs[1], prog, NULL);
     tc_gen_main(&bufs[2], prog);
+    tc_gen_templates(&bufs[3], prog, paths[3]);
     status = write_outputs(paths, bufs);
     for (int i = 0; i < NOUT; i++)
       tc_buf_free(&bufs[i]);
@@ -280,6 +285,7 @@ static int compile(const options *o)
     for (int i = 0; i < o->ninputs; i++)
       tc_parse_file(&prog, input_file(&prog, o->inputs[i]), &diags);
     tc_check(&prog, prog.files[0], &diags);
+    tc_check_templates(&prog, &diags);
     /* The automaton check needs a program the generators can take. */
     if (diags.errors == 0 && !o->deps && !tc_check_automaton(&prog, &diags))
       status = 1;

@@ -61,6 +61,26 @@ void tc_program_free(tc_program *prog)
     free((char *)prog->files[i]->name);
     free(prog->files[i]);
   }
+  for (int i = 0; i < prog->ntemplates; i++) {
+    tc_template *t = prog->templates[i];
+    free(t->name);
+    free(t->params);
+    for (int k = 0; k < t->nparams; k++)
+      free(t->param_names[k]);
+    free(t->param_names);
+    free(t->path);
+    free(t);
+  }
+  for (int i = 0; i < prog->nstatics; i++) {
+    free(prog->statics[i]->prefix);
+    free(prog->statics[i]->dir);
+    free(prog->statics[i]->root);
+    free(prog->statics[i]);
+  }
+  tc_tfiles_free(prog);
+  free(prog->templates);
+  free(prog->statics);
+  free(prog->url_used);
   free(prog->apps);
   free(prog->includes);
   free(prog->routes);
@@ -107,6 +127,56 @@ void tc_act_include(tc_parser *ps, tc_token *path)
   p->includes[p->nincludes++] = (tc_name){path->str, path->pos};
   path->str = NULL;
   tc_token_free(path);
+}
+
+char *tc_path_relative(const tc_file *from, const char *name)
+{
+  const char *slash = strrchr(from->name, '/');
+  if (name[0] == '/' || !slash)
+    return tc_strdup(name);
+  tc_buf b = {0};
+  tc_buf_printf(&b, "%.*s/%s", (int)(slash - from->name), from->name, name);
+  return b.data;
+}
+
+/* decl ::= TEMPLATE ID PARAMS EQ STRING SEMI */
+void tc_act_template(tc_parser *ps, tc_token *kw, tc_token *name,
+                     tc_token *params, tc_token *path)
+{
+  tc_program *p = ps->prog;
+  tc_template *t = tc_xcalloc(1, sizeof *t);
+  t->pos = kw->pos;
+  t->name = token_text(name);
+  t->name_pos = name->pos;
+  t->params = params->str;
+  t->params_pos = tc_pos_add(params->pos, 1);
+  t->path = tc_path_relative(ps->file, path->str);
+  t->path_pos = path->pos;
+  params->str = NULL;
+  p->templates = tc_grow(p->templates, p->ntemplates, &p->ctemplates,
+                         sizeof *p->templates);
+  p->templates[p->ntemplates++] = t;
+  tc_token_free(params);
+  tc_token_free(path);
+}
+
+/* decl ::= STATIC STRING EQ STRING SEMI */
+void tc_act_static(tc_parser *ps, tc_token *kw, tc_token *prefix,
+                   tc_token *dir)
+{
+  tc_program *p = ps->prog;
+  tc_static *st = tc_xcalloc(1, sizeof *st);
+  st->pos = kw->pos;
+  st->prefix = prefix->str;
+  st->prefix_pos = prefix->pos;
+  st->dir = tc_path_relative(ps->file, dir->str);
+  st->dir_pos = dir->pos;
+  prefix->str = NULL;
+  p->statics =
+      tc_grow(p->statics, p->nstatics, &p->cstatics, sizeof *p->statics);
+  p->statics[p->nstatics++] = st;
+  tc_token_free(prefix);
+  tc_token_free(dir);
 }
 
 /* item ::= route | redirect
@@ -245,17 +315,6 @@ tc_file *tc_read_file(tc_program *prog, const char *name,
   return f;
 }
 
-/* `name` relative to the directory of file `from`. */
-static char *relative_to(const tc_file *from, const char *name)
-{
-  const char *slash = strrchr(from->name, '/');
-  if (name[0] == '/' || !slash)
-    return tc_strdup(name);
-  tc_buf b = {0};
-  tc_buf_printf(&b, "%.*s/%s", (int)(slash - from->name), from->name, name);
-  return b.data;
-}
-
 /* "a.troute imports b.troute imports c.troute": the chain of imports
  * from the first file to `f`. */
 static void import_chain(tc_buf *b, const tc_file *f)
@@ -291,7 +350,7 @@ static void import_again(tc_parser *ps, const tc_token *path,
 void tc_act_import(tc_parser *ps, tc_token *path)
 {
   tc_program *p = ps->prog;
-  char *name = relative_to(ps->file, path->str);
+  char *name = tc_path_relative(ps->file, path->str);
   char *id = file_id(name);
   const tc_file *old = NULL;
   for (int i = 0; i < p->nfiles && !old; i++)
@@ -444,7 +503,8 @@ static bool starts_decl(int kind)
 {
   return kind == TK_APP || kind == TK_INCLUDE || kind == TK_ROUTE ||
          kind == TK_REDIRECT || kind == TK_PREFIX || kind == TK_IMPORT ||
-         kind == TK_TRAILING_SLASH;
+         kind == TK_TRAILING_SLASH || kind == TK_TEMPLATE ||
+         kind == TK_STATIC;
 }
 
 /* A syntax error on a keyword left lemon skipping to the next ';' with

@@ -311,9 +311,42 @@ typedef struct {
   bool slash_redirect; /* trailing_slash redirect; */
   tc_pos slash_pos;    /* the first trailing_slash declaration */
   bool slash_set;
-  tc_file **files;     /* every file read (inputs and imports), owned */
+  tc_file **files;     /* every file read (inputs, imports, templates and
+                          the static files static_url() hashed), owned */
   int nfiles, cfiles;
+  struct tc_template **templates; /* `template` declarations, in order */
+  int ntemplates, ctemplates;
+  struct tc_static **statics;     /* `static` declarations, in order */
+  int nstatics, cstatics;
+  struct tc_tfile **tfiles;       /* every template file parsed, owned */
+  int ntfiles, ctfiles;
+  bool *url_used;      /* by route index: a template calls url() on it */
 } tc_program;
+
+/* template NAME(PARAMS) = "FILE"; */
+typedef struct tc_template {
+  tc_pos pos;        /* the `template` keyword */
+  char *name;
+  tc_pos name_pos;
+  char *params;      /* the C parameter list as written, without the
+                        parentheses ("" or "void" for none) */
+  tc_pos params_pos; /* its first byte */
+  char **param_names; /* the name each parameter declares (check.c) */
+  int nparams;
+  char *path;        /* the file, relative to the working directory */
+  tc_pos path_pos;
+  struct tc_tfile *file; /* parsed (template.c); NULL after an error */
+} tc_template;
+
+/* static "/PREFIX/" = "DIR"; */
+typedef struct tc_static {
+  tc_pos pos;
+  char *prefix;      /* URL path prefix, "/" at both ends */
+  tc_pos prefix_pos;
+  char *dir;         /* the directory, relative to the working directory */
+  tc_pos dir_pos;
+  char *root;        /* its absolute path, what the server opens */
+} tc_static;
 
 void tc_pattern_free(tc_pattern *p);
 void tc_route_free(tc_route *r);
@@ -345,6 +378,9 @@ typedef struct {
 tc_file *tc_read_file(tc_program *prog, const char *name,
                       const tc_file *parent);
 
+/* `name` relative to the directory of file `from` (absolute names stay). */
+char *tc_path_relative(const tc_file *from, const char *name);
+
 /* Lexes and parses one file, adding its declarations to `prog`; `prefix`
  * (may be NULL) is prepended to its patterns, as for an import inside a
  * `prefix` block. */
@@ -367,6 +403,10 @@ tc_route *tc_act_route(tc_parser *ps, tc_token *kw, tc_token *name,
 tc_route *tc_act_redirect(tc_parser *ps, tc_token *kw, tc_pattern *pattern,
                           tc_token *target, tc_token *status);
 unsigned tc_act_method(tc_parser *ps, unsigned methods, tc_token *word);
+void tc_act_template(tc_parser *ps, tc_token *kw, tc_token *name,
+                     tc_token *params, tc_token *path);
+void tc_act_static(tc_parser *ps, tc_token *kw, tc_token *prefix,
+                   tc_token *dir);
 void tc_act_syntax_error(tc_parser *ps, const tc_token *tok,
                          unsigned expected);
 
@@ -395,6 +435,124 @@ const tc_route *tc_redirect_target(const tc_program *prog, const tc_route *r);
 bool tc_check_automaton(const tc_program *prog, tc_diags *diags);
 
 /* ===================================================================== */
+/* Templates (grammar/template_lex.re, template.c, template_expr.c,       */
+/* check_template.c)                                                      */
+/* ===================================================================== */
+
+/* A piece of a template file, as Tornado's template reader cuts it. */
+typedef enum {
+  TC_TP_TEXT,    /* literal text (also "{{" written as "{{!") */
+  TC_TP_EXPR,    /* {{ ... }} */
+  TC_TP_TAG,     /* {% ... %} */
+  TC_TP_COMMENT, /* {# ... #} */
+  TC_TP_END      /* the end of the file */
+} tc_tpiece_kind;
+
+typedef struct {
+  tc_tpiece_kind kind;
+  tc_pos pos;       /* first byte: the text's, or the opening brace's */
+  const char *body; /* TEXT: the text; others: what is between the braces */
+  size_t len;
+  tc_pos body_pos;  /* the position of body[0] */
+} tc_tpiece;
+
+typedef struct {
+  const tc_file *file;
+  const char *cur;   /* next byte to scan */
+  int cond;          /* re2c condition */
+  int line;          /* line of `seen` */
+  const char *seen;  /* positions are counted up to here */
+  const char *line_start;
+  tc_diags *diags;
+} tc_tlexer;
+
+void tc_tlexer_init(tc_tlexer *lx, const tc_file *file, tc_diags *diags);
+/* The next piece; a missing closing brace is reported and the rest of the
+ * file ends the piece. Returns its kind. */
+tc_tpiece_kind tc_tlex(tc_tlexer *lx, tc_tpiece *out);
+/* The position of byte `p` of the file, at or after the last one asked. */
+tc_pos tc_tlexer_pos(tc_tlexer *lx, const char *p);
+
+/* The escaping of a template file's expressions ({% autoescape %}). */
+typedef enum {
+  TC_AUTO_HTML, /* xhtml_escape, the default */
+  TC_AUTO_NONE, /* None */
+  TC_AUTO_URL,  /* url_escape */
+  TC_AUTO_JSON  /* json_encode */
+} tc_autoescape;
+
+/* Whitespace modes ({% whitespace %}). */
+typedef enum { TC_WS_ALL, TC_WS_SINGLE, TC_WS_ONELINE } tc_whitespace;
+
+/* A node of a parsed template. */
+typedef enum {
+  TC_T_TEXT,     /* text, whitespace already filtered */
+  TC_T_EXPR,     /* {{ code }} */
+  TC_T_RAW,      /* {% raw code %} */
+  TC_T_IF,       /* {% if code %} kids {% end %}; kids hold ELIF/ELSE */
+  TC_T_ELIF,     /* {% elif code %}, a marker among an IF's kids */
+  TC_T_ELSE,     /* {% else %}, likewise */
+  TC_T_FOR,      /* {% for C-header %} kids {% end %} */
+  TC_T_EACH,     /* {% for var[, var2] in code %} kids {% end %} */
+  TC_T_WHILE,    /* {% while code %} kids {% end %} */
+  TC_T_SET,      /* {% set code %} */
+  TC_T_BREAK,    /* {% break %} */
+  TC_T_CONTINUE, /* {% continue %} */
+  TC_T_BLOCK,    /* {% block name %} kids {% end %} */
+  TC_T_INCLUDE,  /* {% include "path" %} */
+  TC_T_EXTENDS,  /* {% extends "path" %} */
+  TC_T_ROOT      /* a file's body */
+} tc_tnode_kind;
+
+typedef struct tc_tfile tc_tfile;
+typedef struct tc_tnode tc_tnode;
+
+struct tc_tnode {
+  tc_tnode_kind kind;
+  tc_pos pos;          /* the tag's first byte, or the text's */
+  tc_tfile *file;      /* the template it is written in */
+  char *text;          /* TEXT: the text; BLOCK: the name; INCLUDE,
+                          EXTENDS: the path as written; code nodes: the C
+                          code, helpers rewritten (template_expr.c) */
+  size_t len;
+  tc_pos code_pos;     /* where the code (or name, path) starts */
+  char *var, *var2;    /* EACH: the loop variables (var2 may be NULL) */
+  tc_tnode **kids;     /* the body of IF FOR EACH WHILE BLOCK ROOT */
+  int nkids, ckids;
+  tc_tfile *target;    /* INCLUDE, EXTENDS: the file named */
+};
+
+struct tc_tfile {
+  tc_file *src;
+  tc_autoescape autoescape; /* the last {% autoescape %} of the file */
+  tc_tnode root;
+  tc_tnode *extends;  /* the {% extends %} node, or NULL */
+  bool loading;       /* being parsed: an include of it is a cycle */
+  bool bad;           /* had errors */
+};
+
+/* Reads and parses the template file `path` (and what it extends and
+ * includes), once per file; NULL if it cannot be read (reported at `at`). */
+tc_tfile *tc_tpl_load(tc_program *prog, const char *path, tc_pos at,
+                      const tc_file *from, tc_diags *d);
+void tc_tfiles_free(tc_program *prog);
+
+/* The files of `t`'s inheritance chain, from `t` to the root ancestor;
+ * returns how many (at most `max`). */
+int tc_tpl_ancestors(tc_tfile *t, tc_tfile **out, int max);
+
+/* Checks the template and static declarations, loads every template and
+ * checks and rewrites the C code in them (url(), static_url()...). */
+void tc_check_templates(tc_program *prog, tc_diags *d);
+
+/* The C code of a template node with its helpers rewritten into runtime
+ * calls; reports unknown routes and missing static files. */
+char *tc_tpl_rewrite(tc_program *prog, const tc_tnode *n, const char *code,
+                     size_t len, tc_pos pos, tc_diags *d);
+/* The names declared by a C parameter list, or -1 after an error. */
+int tc_c_param_names(const char *params, char ***names);
+
+/* ===================================================================== */
 /* Code generation (gen_header.c, gen_router.c, gen_main.c)               */
 /* ===================================================================== */
 
@@ -409,6 +567,40 @@ void tc_gen_header(tc_buf *out, const tc_program *prog,
  * rule of each entry of prog->routes (0 for one sharing another's rule). */
 void tc_gen_routes(tc_buf *out, const tc_program *prog, int *rule_lines);
 void tc_gen_main(tc_buf *out, const tc_program *prog);
+/* APP_templates.c (gen_template.c), and the render prototypes for APP.h. */
+void tc_gen_templates(tc_buf *out, const tc_program *prog, const char *path);
+void tc_gen_template_protos(tc_buf *out, const tc_program *prog);
+
+/* HTML context of template expressions (html_context.c): fed the literal
+ * text in the order it is written, it tells how an expression at the
+ * current point must be escaped beyond plain HTML escaping. */
+typedef struct {
+  int state;          /* where in the HTML we are */
+  char name[24];      /* the tag or attribute name being read, lower-case */
+  int nlen;
+  char tag[12];       /* the current tag's name (script, style...) */
+  bool url_attr;      /* the attribute being read takes a URL */
+  bool value_fixed;   /* its value has a '/', '?', '#' or ':' already */
+  bool value_text;    /* its value has non-blank text already */
+  bool value_expr;    /* an expression was written into it */
+  int raw_end;        /* inside <script>/<style>: bytes of "</tag" seen */
+} tc_html;
+
+/* The runtime's TN__ESC_* bits, which the generator writes by name. */
+enum {
+  TC_ESC_HTML = 1u << 0,
+  TC_ESC_UNQUOTED = 1u << 1,
+  TC_ESC_URL_START = 1u << 2,
+  TC_ESC_URL_COLON = 1u << 3,
+  TC_ESC_URLENC = 1u << 4,
+  TC_ESC_JSON = 1u << 5
+};
+
+void tc_html_init(tc_html *h);
+void tc_html_feed(tc_html *h, const char *s, size_t n);
+/* TN__ESC_* bits to add to HTML escaping for an expression here; the
+ * expression is then noted as written. */
+unsigned tc_html_expr(tc_html *h);
 
 /* Shared by the generators: `name` upper-cased into `b`. */
 void tc_gen_upper(tc_buf *b, const char *name);
