@@ -1,0 +1,4 @@
+struct post {
+  const char *title;
+  int id;
+};
