@@ -93,6 +93,20 @@ void *tn__tpl_alloc(tn_tpl_t *t, size_t n)
   return p;
 }
 
+tn__cur_t tn__tpl_more(tn_tpl_t *t, tn__cur_t c, size_t n)
+{
+  t->pos = c.p;
+  tn__tpl_grow(t, n);
+  return tn__tpl_cur(t);
+}
+
+/* The out-of-line writers below work on t->pos; the cursor functions
+ * (tn__tpl_escape...) sync it on the way in and out. */
+static void lit(tn_tpl_t *t, const char *s, size_t n)
+{
+  tn__tpl_sync(t, tn__tpl_lit(t, tn__tpl_cur(t), s, n));
+}
+
 /* ---- Escaping ------------------------------------------------------------ */
 
 /* Is `s` (n bytes) a URL a browser would run or render as a document
@@ -118,12 +132,16 @@ static bool url_is_unsafe(const char *s, size_t n)
     bool other = (c >= '0' && c <= '9') || c == '+' || c == '-' || c == '.';
     if (!alpha && !(other && len > 0))
       return false; /* not a scheme: a relative URL */
-    if (len == sizeof scheme)
-      return true; /* longer than any allowed scheme */
-    scheme[len++] = (char)(c | 0x20);
+    /* Past the buffer only the length counts: no allowed scheme is that
+     * long, and without a ':' it is no scheme at all. */
+    if (len < sizeof scheme)
+      scheme[len] = (char)(c | 0x20);
+    len++;
   }
   if (i == n)
     return false; /* no ':' at all: relative */
+  if (len > sizeof scheme)
+    return true;
   for (size_t k = 0; k < sizeof safe / sizeof *safe; k++)
     if (strlen(safe[k]) == len && memcmp(safe[k], scheme, len) == 0)
       return false;
@@ -140,12 +158,12 @@ static void put_url_escaped(tn_tpl_t *t, const char *s, size_t n)
     if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
         (c >= '0' && c <= '9') || c == '_' || c == '.' || c == '-' ||
         c == '~') {
-      tn__tpl_lit(t, (const char *)&s[i], 1);
+      lit(t, (const char *)&s[i], 1);
     } else if (c == ' ') {
-      tn__tpl_lit(t, "+", 1);
+      lit(t, "+", 1);
     } else {
       e[0] = '%', e[1] = hex[c >> 4], e[2] = hex[c & 15];
-      tn__tpl_lit(t, e, 3);
+      lit(t, e, 3);
     }
   }
 }
@@ -161,7 +179,7 @@ static void put_json_string(tn_tpl_t *t, const char *s, size_t n)
   const char *text = tn__tpl_json_encode(t, j);
   json_decref(j);
   if (text)
-    tn__tpl_lit(t, text, strlen(text));
+    lit(t, text, strlen(text));
 }
 
 /* The bytes of an unquoted attribute value that would end it. */
@@ -200,7 +218,7 @@ static void put_html_escaped(tn_tpl_t *t, unsigned esc, const char *s,
   }
 }
 
-void tn__tpl_escape(tn_tpl_t *t, unsigned esc, const char *s, size_t n)
+static void escape(tn_tpl_t *t, unsigned esc, const char *s, size_t n)
 {
   static const char unsafe_url[] = "about:invalid#torn-unsafe-url";
   if (esc & TN__ESC_URLENC) {
@@ -218,21 +236,37 @@ void tn__tpl_escape(tn_tpl_t *t, unsigned esc, const char *s, size_t n)
   put_html_escaped(t, esc, s, n);
 }
 
+tn__cur_t tn__tpl_escape(tn_tpl_t *t, tn__cur_t c, unsigned esc,
+                         const char *s, size_t n)
+{
+  tn__tpl_sync(t, c);
+  escape(t, esc, s, n);
+  return tn__tpl_cur(t);
+}
+
+/* Text through `esc`, on t->pos. */
+static void text(tn_tpl_t *t, unsigned esc, const char *s, size_t n)
+{
+  if (esc == TN__ESC_RAW)
+    lit(t, s, n);
+  else
+    escape(t, esc, s, n);
+}
+
 /* ---- Numbers and JSON values ------------------------------------------- */
 
 /* Python's repr(float): the fewest significant digits that read back as
  * `v`, in positional notation for exponents -4..15 (with ".0" when
  * integral), in scientific notation ("1e+16", "1.5e-07") otherwise. */
-void tn__tpl_double(tn_tpl_t *t, unsigned esc, double v)
+static void put_double(tn_tpl_t *t, double v)
 {
-  (void)esc;
   char out[40];
   if (isnan(v)) {
-    tn__tpl_lit(t, "nan", 3);
+    lit(t, "nan", 3);
     return;
   }
   if (isinf(v)) {
-    tn__tpl_text(t, TN__ESC_RAW, v < 0 ? "-inf" : "inf", v < 0 ? 4 : 3);
+    lit(t, v < 0 ? "-inf" : "inf", v < 0 ? 4 : 3);
     return;
   }
   char sci[32];
@@ -279,37 +313,56 @@ void tn__tpl_double(tn_tpl_t *t, unsigned esc, double v)
     }
     o += sprintf(o, "e%c%02d", exp < 0 ? '-' : '+', exp < 0 ? -exp : exp);
   }
-  tn__tpl_lit(t, out, (size_t)(o - out));
+  lit(t, out, (size_t)(o - out));
 }
 
-void tn__tpl_json(tn_tpl_t *t, unsigned esc, const json_t *v)
+tn__cur_t tn__tpl_double(tn_tpl_t *t, tn__cur_t c, unsigned esc, double v)
 {
+  (void)esc; /* numbers need no escaping in any mode */
+  tn__tpl_sync(t, c);
+  put_double(t, v);
+  return tn__tpl_cur(t);
+}
+
+static void put_json(tn_tpl_t *t, unsigned esc, const json_t *v)
+{
+  char digits[24];
   switch (json_typeof(v)) {
   case JSON_STRING:
-    tn__tpl_text(t, esc, json_string_value(v), json_string_length(v));
+    text(t, esc, json_string_value(v), json_string_length(v));
     break;
   case JSON_INTEGER:
-    tn__tpl_i64(t, esc, json_integer_value(v));
+    lit(t, digits, (size_t)snprintf(digits, sizeof digits, "%" JSON_INTEGER_FORMAT,
+                                   json_integer_value(v)));
     break;
   case JSON_REAL:
-    tn__tpl_double(t, esc, json_real_value(v));
+    put_double(t, json_real_value(v));
     break;
   case JSON_TRUE:
-    tn__tpl_lit(t, "true", 4);
+    lit(t, "true", 4);
     break;
   case JSON_FALSE:
-    tn__tpl_lit(t, "false", 5);
+    lit(t, "false", 5);
     break;
   case JSON_ARRAY:
   case JSON_OBJECT: {
-    const char *text = tn__tpl_json_encode(t, v);
-    if (text)
-      tn__tpl_text(t, esc, text, strlen(text));
+    const char *json = tn__tpl_json_encode(t, v);
+    if (json)
+      text(t, esc, json, strlen(json));
     break;
   }
   default: /* null, or no value at all */
     break;
   }
+}
+
+tn__cur_t tn__tpl_json(tn_tpl_t *t, tn__cur_t c, unsigned esc,
+                       const json_t *v)
+{
+  tn__tpl_sync(t, c);
+  if (v)
+    put_json(t, esc, v);
+  return tn__tpl_cur(t);
 }
 
 /* ---- Loops over JSON containers ----------------------------------------- */

@@ -252,17 +252,47 @@ void *tn__tpl_alloc(tn_tpl_t *t, size_t n);
 /* Records an error; the first one is what the render returns. */
 void tn__tpl_fail(tn_tpl_t *t, int err);
 
-/* Literal template text. */
-static inline void tn__tpl_lit(tn_tpl_t *t, const char *s, size_t n)
+/* The write position of a render, kept in the generated function's locals
+ * (a register pair) rather than in the tn_tpl_t: the bytes written are
+ * chars, which may alias anything, so a position in memory would be
+ * stored and reloaded around every write. Each writer takes the cursor
+ * and returns it moved; tn__tpl_sync puts it back before the render ends. */
+typedef struct {
+  char *p; /* where the next byte goes */
+  char *e; /* the end of the room reserved */
+} tn__cur_t;
+
+static inline tn__cur_t tn__tpl_cur(const tn_tpl_t *t)
 {
-  if ((size_t)(t->end - t->pos) < n && tn__tpl_grow(t, n))
-    return;
-  __builtin_memcpy(t->pos, s, n);
-  t->pos += n;
+  return (tn__cur_t){t->pos, t->end};
+}
+
+static inline void tn__tpl_sync(tn_tpl_t *t, tn__cur_t c)
+{
+  t->pos = c.p;
+}
+
+/* Makes room for `n` bytes at `c` (out of line: the rare path). After a
+ * failure the room is still short; the caller then writes nothing. */
+tn__cur_t tn__tpl_more(tn_tpl_t *t, tn__cur_t c, size_t n);
+
+/* Literal template text. */
+static inline tn__cur_t tn__tpl_lit(tn_tpl_t *t, tn__cur_t c, const char *s,
+                                    size_t n)
+{
+  if ((size_t)(c.e - c.p) < n) {
+    c = tn__tpl_more(t, c, n);
+    if ((size_t)(c.e - c.p) < n)
+      return c;
+  }
+  __builtin_memcpy(c.p, s, n);
+  c.p += n;
+  return c;
 }
 
 /* Text escaped by `esc` (out of line: every mode but the common two). */
-void tn__tpl_escape(tn_tpl_t *t, unsigned esc, const char *s, size_t n);
+tn__cur_t tn__tpl_escape(tn_tpl_t *t, tn__cur_t c, unsigned esc,
+                         const char *s, size_t n);
 
 /* The bytes HTML escaping replaces, as a bit mask over 0..63. */
 #define TN__HTML_SPECIAL                                                    \
@@ -282,85 +312,97 @@ static inline char *tn__tpl_entity(char *p, unsigned char c)
 
 /* Text through `esc`. The two common modes are inline: raw, and plain
  * HTML escaping when the worst case (6 bytes per byte) fits the room. */
-static inline void tn__tpl_text(tn_tpl_t *t, unsigned esc, const char *s,
-                                size_t n)
+static inline tn__cur_t tn__tpl_text(tn_tpl_t *t, tn__cur_t c, unsigned esc,
+                                     const char *s, size_t n)
 {
-  if (esc == TN__ESC_RAW) {
-    tn__tpl_lit(t, s, n);
-    return;
-  }
-  if (esc != TN__ESC_HTML || n > (size_t)(t->end - t->pos) / 6) {
-    tn__tpl_escape(t, esc, s, n);
-    return;
-  }
-  char *p = t->pos;
+  if (esc == TN__ESC_RAW)
+    return tn__tpl_lit(t, c, s, n);
+  if (esc != TN__ESC_HTML || n > (size_t)(c.e - c.p) / 6)
+    return tn__tpl_escape(t, c, esc, s, n);
   for (size_t i = 0; i < n; i++) {
-    unsigned char c = (unsigned char)s[i];
-    if (c < 64 && (TN__HTML_SPECIAL >> c) & 1)
-      p = tn__tpl_entity(p, c);
+    unsigned char b = (unsigned char)s[i];
+    if (b < 64 && (TN__HTML_SPECIAL >> b) & 1)
+      c.p = tn__tpl_entity(c.p, b);
     else
-      *p++ = (char)c;
+      *c.p++ = (char)b;
   }
-  t->pos = p;
+  return c;
 }
 
 /* The writers of {{ expr }}, one per C type. */
-static inline void tn__tpl_cstr(tn_tpl_t *t, unsigned esc, const char *s)
+static inline tn__cur_t tn__tpl_cstr(tn_tpl_t *t, tn__cur_t c, unsigned esc,
+                                     const char *s)
 {
-  if (s)
-    tn__tpl_text(t, esc, s, __builtin_strlen(s));
+  if (!s)
+    return c;
+  if (esc != TN__ESC_HTML)
+    return tn__tpl_text(t, c, esc, s, __builtin_strlen(s));
+  /* HTML-escaped as it is copied, up to the NUL: no strlen first. */
+  for (unsigned char b; (b = (unsigned char)*s) != 0; s++) {
+    if (c.e - c.p < 6) {
+      c = tn__tpl_more(t, c, 64);
+      if (c.e - c.p < 6)
+        return c;
+    }
+    if (b < 64 && (TN__HTML_SPECIAL >> b) & 1)
+      c.p = tn__tpl_entity(c.p, b);
+    else
+      *c.p++ = (char)b;
+  }
+  return c;
 }
 
-static inline void tn__tpl_str(tn_tpl_t *t, unsigned esc, tn_str_t s)
+static inline tn__cur_t tn__tpl_str(tn_tpl_t *t, tn__cur_t c, unsigned esc,
+                                    tn_str_t s)
 {
-  tn__tpl_text(t, esc, s.ptr, s.len);
+  return tn__tpl_text(t, c, esc, s.ptr, s.len);
 }
 
-static inline void tn__tpl_char(tn_tpl_t *t, unsigned esc, char c)
+static inline tn__cur_t tn__tpl_char(tn_tpl_t *t, tn__cur_t c, unsigned esc,
+                                     char ch)
 {
-  tn__tpl_text(t, esc, &c, 1);
+  return tn__tpl_text(t, c, esc, &ch, 1);
 }
 
-static inline void tn__tpl_u64(tn_tpl_t *t, unsigned esc, unsigned long long v)
+static inline tn__cur_t tn__tpl_u64(tn_tpl_t *t, tn__cur_t c, unsigned esc,
+                                    unsigned long long v)
 {
-  char digits[20], *p = digits + sizeof digits;
+  char digits[20], *d = digits + sizeof digits;
   do
-    *--p = (char)('0' + v % 10);
+    *--d = (char)('0' + v % 10);
   while (v /= 10);
   (void)esc; /* digits need no escaping in any mode */
-  tn__tpl_lit(t, p, (size_t)(digits + sizeof digits - p));
+  return tn__tpl_lit(t, c, d, (size_t)(digits + sizeof digits - d));
 }
 
-static inline void tn__tpl_i64(tn_tpl_t *t, unsigned esc, long long v)
+static inline tn__cur_t tn__tpl_i64(tn_tpl_t *t, tn__cur_t c, unsigned esc,
+                                    long long v)
 {
-  if (v < 0) {
-    tn__tpl_lit(t, "-", 1);
-    tn__tpl_u64(t, esc, 0ull - (unsigned long long)v);
-  } else {
-    tn__tpl_u64(t, esc, (unsigned long long)v);
-  }
+  if (v >= 0)
+    return tn__tpl_u64(t, c, esc, (unsigned long long)v);
+  c = tn__tpl_lit(t, c, "-", 1);
+  return tn__tpl_u64(t, c, esc, 0ull - (unsigned long long)v);
 }
 
-static inline void tn__tpl_bool(tn_tpl_t *t, unsigned esc, _Bool v)
+static inline tn__cur_t tn__tpl_bool(tn_tpl_t *t, tn__cur_t c, unsigned esc,
+                                     _Bool v)
 {
   (void)esc;
-  if (v)
-    tn__tpl_lit(t, "true", 4);
-  else
-    tn__tpl_lit(t, "false", 5);
+  return v ? tn__tpl_lit(t, c, "true", 4) : tn__tpl_lit(t, c, "false", 5);
 }
 
 /* The shortest text that reads back as `v` ("0.1", "1.0", "1e+16",
  * "inf", "nan"), as Python's repr(). */
-void tn__tpl_double(tn_tpl_t *t, unsigned esc, double v);
+tn__cur_t tn__tpl_double(tn_tpl_t *t, tn__cur_t c, unsigned esc, double v);
 /* A JSON value: a string's text, a number, true/false, nothing for null,
- * compact JSON for arrays and objects. */
-void tn__tpl_json(tn_tpl_t *t, unsigned esc, const json_t *v);
+ * arrays and objects as json_encode writes them. */
+tn__cur_t tn__tpl_json(tn_tpl_t *t, tn__cur_t c, unsigned esc,
+                       const json_t *v);
 
 /* {{ expr }}: the writer for the expression's type. A type with no writer
  * (a struct, a pointer to something else) is a C compile error here,
  * reported at the template's line. */
-#define tn__tpl_put(t, esc, v)                                              \
+#define tn__tpl_put(t, c, esc, v)                                           \
   _Generic((v),                                                             \
       char *: tn__tpl_cstr, const char *: tn__tpl_cstr,                     \
       tn_str_t: tn__tpl_str, char: tn__tpl_char,                            \
@@ -371,7 +413,7 @@ void tn__tpl_json(tn_tpl_t *t, unsigned esc, const json_t *v);
       unsigned long long: tn__tpl_u64, _Bool: tn__tpl_bool,                 \
       float: tn__tpl_double, double: tn__tpl_double,                        \
       long double: tn__tpl_double,                                          \
-      json_t *: tn__tpl_json, const json_t *: tn__tpl_json)(t, esc, v)
+      json_t *: tn__tpl_json, const json_t *: tn__tpl_json)(t, c, esc, v)
 
 /* {% for x in E %} and {% for k, v in E %} over a JSON array or object. */
 typedef struct {

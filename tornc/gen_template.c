@@ -77,7 +77,7 @@ static void flush(gen *g)
   if (g->pending.len == 0)
     return;
   indent(g);
-  tc_buf_printf(g->out, "tn__tpl_lit(_tt, ");
+  tc_buf_printf(g->out, "_tt_c = tn__tpl_lit(_tt, _tt_c, ");
   c_literal(g->out, g->pending.data, g->pending.len, g->indent);
   tc_buf_printf(g->out, ", %zu);\n", g->pending.len);
   g->pending.len = 0;
@@ -234,7 +234,7 @@ static void gen_node(gen *g, const tc_tnode *n)
     unsigned esc = n->kind == TC_T_RAW ? 0 : expr_escape(g, n);
     flush(g);
     line_at(g, n->code_pos);
-    tc_buf_printf(g->out, "tn__tpl_put(_tt, ");
+    tc_buf_printf(g->out, "_tt_c = tn__tpl_put(_tt, _tt_c, ");
     esc_name(g->out, esc);
     tc_buf_printf(g->out, ", (%s));\n", n->text);
     break;
@@ -338,9 +338,10 @@ static void gen_template(tc_buf *out, const tc_program *prog,
   tc_buf_printf(out, "\n{\n");
   for (int i = 0; i < t->nparams; i++)
     tc_buf_printf(out, "  (void)%s;\n", t->param_names[i]);
+  tc_buf_printf(out, "  tn__cur_t _tt_c = tn__tpl_cur(_tt);\n");
   gen_nodes(&g, &chain[n - 1]->root);
   flush(&g);
-  tc_buf_printf(out, "}\n");
+  tc_buf_printf(out, "  tn__tpl_sync(_tt, _tt_c);\n}\n");
 
   tc_buf name = {0};
   tc_buf_printf(&name, "%s_render_%s", app, t->name);
