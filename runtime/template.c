@@ -440,11 +440,31 @@ const char *tn__tpl_json_encode(tn_tpl_t *t, const json_t *v)
     tn__tpl_fail(t, TN_ENOMEM);
     return "";
   }
-  size_t n = strlen(text), slashes = 0;
-  for (size_t i = 1; i < n; i++)
-    slashes += text[i] == '/' && text[i - 1] == '<';
-  char *out = tn__tpl_alloc(t, n + slashes + 1), *o = out;
+  /* Python writes \u escapes in lower case and escapes DEL, which
+   * jansson does not; "</" becomes "<\/" (Tornado's json_encode). */
+  size_t n = strlen(text), extra = 0;
+  for (size_t i = 0; i < n; i++)
+    extra += (text[i] == '/' && i > 0 && text[i - 1] == '<') +
+             (text[i] == 0x7f) * 5;
+  char *out = tn__tpl_alloc(t, n + extra + 1), *o = out;
   for (size_t i = 0; out && i < n; i++) {
+    if (text[i] == '\\' && text[i + 1] == 'u') {
+      *o++ = text[i++], *o++ = text[i];
+      for (int k = 0; k < 4 && text[i + 1]; k++, i++)
+        *o++ = (char)(text[i + 1] >= 'A' && text[i + 1] <= 'F'
+                          ? text[i + 1] + 32 : text[i + 1]);
+      continue;
+    }
+    if (text[i] == '\\') { /* any other escape: copy both bytes */
+      *o++ = text[i++];
+      *o++ = text[i];
+      continue;
+    }
+    if (text[i] == 0x7f) {
+      memcpy(o, "\\u007f", 6);
+      o += 6;
+      continue;
+    }
     if (text[i] == '/' && i > 0 && text[i - 1] == '<')
       *o++ = '\\';
     *o++ = text[i];

@@ -215,8 +215,10 @@ static void gen_control(gen *g, const tc_tnode *n)
   }
   }
   g->indent++;
+  tc_html_branch(&g->html);
   gen_nodes(g, n);
   flush(g);
+  tc_html_branch(&g->html);
   g->indent--;
   indent(g);
   tc_buf_printf(g->out, "}\n");
@@ -241,6 +243,7 @@ static void gen_node(gen *g, const tc_tnode *n)
   }
   case TC_T_ELIF:
   case TC_T_ELSE:
+    tc_html_branch(&g->html);
     flush(g);
     g->indent--;
     line_at(g, n->kind == TC_T_ELIF ? n->code_pos : n->pos);

@@ -78,6 +78,7 @@ static void name_add(tc_html *h, char c)
 
 static void name_start(tc_html *h, char c)
 {
+  h->name_unsure = false;
   h->nlen = 0;
   h->name[0] = '\0';
   name_add(h, c);
@@ -86,8 +87,28 @@ static void name_start(tc_html *h, char c)
 static void value_start(tc_html *h, int state)
 {
   h->state = state;
-  h->url_attr = h->nlen < (int)sizeof h->name && is_url_attr(h->name);
+  h->url_attr = h->name_unsure ||
+                (h->nlen < (int)sizeof h->name && is_url_attr(h->name));
   h->value_fixed = h->value_text = h->value_expr = false;
+  h->name_unsure = h->value_unsure = false;
+}
+
+void tc_html_branch(tc_html *h)
+{
+  switch (h->state) {
+  case H_ATTR_NAME:
+  case H_AFTER_NAME:
+  case H_BEFORE_VALUE:
+    h->name_unsure = true;
+    break;
+  case H_VAL_DQ:
+  case H_VAL_SQ:
+  case H_VAL_UNQ:
+    h->value_unsure = true;
+    break;
+  default:
+    break;
+  }
 }
 
 static void value_char(tc_html *h, char c)
@@ -232,7 +253,9 @@ unsigned tc_html_expr(tc_html *h)
   if (h->state != H_VAL_DQ && h->state != H_VAL_SQ && h->state != H_VAL_UNQ)
     return 0;
   unsigned esc = h->state == H_VAL_UNQ ? TC_ESC_UNQUOTED : 0;
-  if (h->url_attr && !h->value_fixed)
+  if (h->url_attr && h->value_unsure)
+    esc |= TC_ESC_URL_START;
+  else if (h->url_attr && !h->value_fixed)
     esc |= h->value_expr || h->value_text ? TC_ESC_URL_COLON
                                           : TC_ESC_URL_START;
   h->value_expr = true;

@@ -584,6 +584,8 @@ typedef struct {
   bool value_text;    /* its value has non-blank text already */
   bool value_expr;    /* an expression was written into it */
   int raw_end;        /* inside <script>/<style>: bytes of "</tag" seen */
+  bool name_unsure;   /* control flow met inside the attribute's name */
+  bool value_unsure;  /* control flow met inside the attribute's value */
 } tc_html;
 
 /* The runtime's TN__ESC_* bits, which the generator writes by name. */
@@ -601,6 +603,11 @@ void tc_html_feed(tc_html *h, const char *s, size_t n);
 /* TN__ESC_* bits to add to HTML escaping for an expression here; the
  * expression is then noted as written. */
 unsigned tc_html_expr(tc_html *h);
+/* Control flow ({% if %}, {% else %}, a loop, their ends): the text fed
+ * is no longer the one sequence the render writes, so what was learnt of
+ * the current attribute is not certain and expressions in it are treated
+ * as the most exposed case (a URL attribute's start). */
+void tc_html_branch(tc_html *h);
 
 /* Shared by the generators: `name` upper-cased into `b`. */
 void tc_gen_upper(tc_buf *b, const char *name);
