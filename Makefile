@@ -39,7 +39,7 @@ TORNC    = $(BUILD)/bin/tornc
 LIBTORN  = $(BUILD)/lib/libtorn.a
 HELLO    = $(BUILD)/examples/hello/hello
 
-.PHONY: all tornc libtorn examples run test check unit bench deps deps-test \
+.PHONY: FORCE all tornc libtorn examples run test check unit bench deps deps-test \
         deps-bench clean
 .DELETE_ON_ERROR:
 .SECONDARY:

@@ -33,7 +33,9 @@ all: $(OUT)/$(APP)
 $(TORNC) $(LIBTORN):
 	$(MAKE) -C $(TORN) tornc libtorn
 
-$(GENERATED): $(SOURCES) $(TORNC)
+# One run of tornc makes all four files (a grouped target, so make -j does
+# not start it once per file).
+$(GENERATED) &: $(SOURCES) $(TORNC)
 	@mkdir -p $(OUT)
 	$(TORNC) $(SOURCES) -o $(OUT)
 
