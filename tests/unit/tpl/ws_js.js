@@ -1,0 +1,7 @@
+var a  =  {{ n }};		// two tabs
+
+
+  function f()  {
+      return   a;
+  }
+   
