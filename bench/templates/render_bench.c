@@ -5,8 +5,9 @@
  *
  * VARIANT is typed (tplbench_render_string_bigtable over the C data of
  * bigtable.h) or json (tplbench_render_string_bigtable_json over the same
- * data in jansson values); default both. For each: one render written to
- * DIR/torn-VARIANT.html (for the byte-for-byte check against Tornado's),
+ * data in jansson values); default both. For each: one render, written to
+ * DIR/torn-VARIANT.html when --out-dir is given (for the byte-for-byte
+ * check against Tornado's),
  * then, as Python's timeit.Timer.autorange() does, the number of renders N
  * (1, 2, 5, 10, 20, 50, ...) that takes at least S seconds (default 0.2),
  * then R rounds (default 7) of N renders into one reused tn_buf_t (its len
@@ -73,12 +74,14 @@ static int bench(const char *variant, int rounds, double round_seconds,
     fprintf(stderr, "render_bench: %s: output not NUL-terminated\n", variant);
     return 1;
   }
-  char path[4096];
-  snprintf(path, sizeof path, "%s/torn-%s.html", out_dir, variant);
-  FILE *f = fopen(path, "wb");
-  if (!f || fwrite(b.data, 1, b.len, f) != b.len || fclose(f)) {
-    fprintf(stderr, "render_bench: %s: %s\n", path, strerror(errno));
-    return 1;
+  if (out_dir) {
+    char path[4096];
+    snprintf(path, sizeof path, "%s/torn-%s.html", out_dir, variant);
+    FILE *f = fopen(path, "wb");
+    if (!f || fwrite(b.data, 1, b.len, f) != b.len || fclose(f)) {
+      fprintf(stderr, "render_bench: %s: %s\n", path, strerror(errno));
+      return 1;
+    }
   }
   size_t bytes = b.len;
 
@@ -127,7 +130,7 @@ static void usage(void) {
 int main(int argc, char **argv) {
   int rounds = 7;
   double round_seconds = 0.2;
-  const char *out_dir = ".";
+  const char *out_dir = NULL; /* no page written unless asked */
   const char *variants[8];
   int nvariants = 0;
   for (int i = 1; i < argc; i++) {
