@@ -148,24 +148,32 @@ static bool url_is_unsafe(const char *s, size_t n)
   return true;
 }
 
+/* The escapers write `n` bytes of `s` at `o`, which has room for the
+ * worst case (`per` bytes for each byte: ESCAPE_URL, ESCAPE_HTML), and
+ * return the end. The same code fills the render (put_escaped) and the
+ * helpers' results (escaped_copy). */
+typedef char *(*escape_fn)(char *o, unsigned esc, const char *s, size_t n);
+
+enum { ESCAPE_URL = 3, ESCAPE_HTML = 6 };
+
 /* Python's urllib.parse.quote_plus, as Tornado's url_escape. */
-static void put_url_escaped(tn_tpl_t *t, const char *s, size_t n)
+static char *url_escape_to(char *o, unsigned esc, const char *s, size_t n)
 {
   static const char hex[] = "0123456789ABCDEF";
+  (void)esc;
   for (size_t i = 0; i < n; i++) {
     unsigned char c = (unsigned char)s[i];
-    char e[3];
     if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
         (c >= '0' && c <= '9') || c == '_' || c == '.' || c == '-' ||
         c == '~') {
-      lit(t, (const char *)&s[i], 1);
+      *o++ = (char)c;
     } else if (c == ' ') {
-      lit(t, "+", 1);
+      *o++ = '+';
     } else {
-      e[0] = '%', e[1] = hex[c >> 4], e[2] = hex[c & 15];
-      lit(t, e, 3);
+      *o++ = '%', *o++ = hex[c >> 4], *o++ = hex[c & 15];
     }
   }
+  return o;
 }
 
 /* Writes `s` as JSON text (a JSON string, as Python's json.dumps). */
@@ -189,30 +197,36 @@ static bool ends_unquoted(unsigned char c)
          c == '=' || c == '`';
 }
 
-/* HTML escaping with the attribute and URL modes, in blocks so that the
- * room reserved stays bounded whatever the length. */
-static void put_html_escaped(tn_tpl_t *t, unsigned esc, const char *s,
-                             size_t n)
+/* HTML escaping with the attribute and URL modes. */
+static char *html_escape_to(char *o, unsigned esc, const char *s, size_t n)
+{
+  for (size_t i = 0; i < n; i++) {
+    unsigned char c = (unsigned char)s[i];
+    if (c == ':' && (esc & TN__ESC_URL_COLON)) {
+      memcpy(o, "%3A", 3);
+      o += 3;
+    } else if ((esc & TN__ESC_HTML) && c < 64 && (TN__HTML_SPECIAL >> c) & 1) {
+      o = tn__tpl_entity(o, c);
+    } else if ((esc & TN__ESC_UNQUOTED) && ends_unquoted(c)) {
+      o += sprintf(o, "&#%d;", c);
+    } else {
+      *o++ = (char)c;
+    }
+  }
+  return o;
+}
+
+/* Escapes into the render in blocks, so that the room reserved stays
+ * bounded whatever the length. */
+static void put_escaped(tn_tpl_t *t, escape_fn fn, size_t per, unsigned esc,
+                        const char *s, size_t n)
 {
   while (n > 0) {
     size_t block = n < ESCAPE_BLOCK ? n : ESCAPE_BLOCK;
-    if ((size_t)(t->end - t->pos) < block * 6 && tn__tpl_grow(t, block * 6))
+    if ((size_t)(t->end - t->pos) < block * per &&
+        tn__tpl_grow(t, block * per))
       return;
-    char *p = t->pos;
-    for (size_t i = 0; i < block; i++) {
-      unsigned char c = (unsigned char)s[i];
-      if (c == ':' && (esc & TN__ESC_URL_COLON)) {
-        memcpy(p, "%3A", 3);
-        p += 3;
-      } else if ((esc & TN__ESC_HTML) && c < 64 && (TN__HTML_SPECIAL >> c) & 1) {
-        p = tn__tpl_entity(p, c);
-      } else if ((esc & TN__ESC_UNQUOTED) && ends_unquoted(c)) {
-        p += sprintf(p, "&#%d;", c);
-      } else {
-        *p++ = (char)c;
-      }
-    }
-    t->pos = p;
+    t->pos = fn(t->pos, esc, s, block);
     s += block;
     n -= block;
   }
@@ -222,7 +236,7 @@ static void escape(tn_tpl_t *t, unsigned esc, const char *s, size_t n)
 {
   static const char unsafe_url[] = "about:invalid#torn-unsafe-url";
   if (esc & TN__ESC_URLENC) {
-    put_url_escaped(t, s, n);
+    put_escaped(t, url_escape_to, ESCAPE_URL, esc, s, n);
     return;
   }
   if (esc & TN__ESC_JSON) {
@@ -233,7 +247,7 @@ static void escape(tn_tpl_t *t, unsigned esc, const char *s, size_t n)
     s = unsafe_url;
     n = sizeof unsafe_url - 1;
   }
-  put_html_escaped(t, esc, s, n);
+  put_escaped(t, html_escape_to, ESCAPE_HTML, esc, s, n);
 }
 
 tn__cur_t tn__tpl_escape(tn_tpl_t *t, tn__cur_t c, unsigned esc,
@@ -400,34 +414,22 @@ int tn__tpl_next(tn__tpl_iter_t *it)
 
 /* ---- Helpers ------------------------------------------------------------- */
 
-/* A copy of `n` bytes at `s` in scratch memory, NUL-terminated. */
-static char *scratch_copy(tn_tpl_t *t, const char *s, size_t n)
+/* `s` escaped by `fn` into scratch memory sized for the worst case. */
+static const char *escaped_copy(tn_tpl_t *t, escape_fn fn, size_t per,
+                                unsigned esc, const char *s)
 {
-  char *p = tn__tpl_alloc(t, n + 1);
-  if (!p)
-    return NULL;
-  memcpy(p, s, n);
-  p[n] = '\0';
-  return p;
-}
-
-/* Runs a writer into a temporary buffer and returns a scratch copy of what
- * it wrote: the helpers that return text are the writers run this way. */
-typedef void (*writer_fn)(tn_tpl_t *t, const char *s, size_t n);
-
-static const char *capture(tn_tpl_t *t, writer_fn fn, const char *s,
-                           size_t n)
-{
-  tn_buf_t b = {0};
-  tn_tpl_t sub;
-  tn__tpl_begin(&sub, &b);
-  fn(&sub, s, n);
-  int err = tn__tpl_end(&sub);
-  const char *out = err ? NULL : scratch_copy(t, b.data ? b.data : "", b.len);
-  if (err)
-    tn__tpl_fail(t, err);
-  tn_buf_free(&b);
-  return out ? out : "";
+  if (!s)
+    return "";
+  size_t n = strlen(s);
+  if (n > (SIZE_MAX - 1) / per) {
+    tn__tpl_fail(t, TN_ENOMEM);
+    return "";
+  }
+  char *out = tn__tpl_alloc(t, n * per + 1);
+  if (!out)
+    return "";
+  *fn(out, esc, s, n) = '\0';
+  return out;
 }
 
 /* Tornado's json_encode: json.dumps(v).replace("</", "<\/"). */
@@ -477,17 +479,12 @@ const char *tn__tpl_json_encode(tn_tpl_t *t, const json_t *v)
 
 const char *tn__tpl_url_escape(tn_tpl_t *t, const char *s)
 {
-  return s ? capture(t, put_url_escaped, s, strlen(s)) : "";
-}
-
-static void put_xhtml(tn_tpl_t *t, const char *s, size_t n)
-{
-  put_html_escaped(t, TN__ESC_HTML, s, n);
+  return escaped_copy(t, url_escape_to, ESCAPE_URL, 0, s);
 }
 
 const char *tn__tpl_xhtml_escape(tn_tpl_t *t, const char *s)
 {
-  return s ? capture(t, put_xhtml, s, strlen(s)) : "";
+  return escaped_copy(t, html_escape_to, ESCAPE_HTML, TN__ESC_HTML, s);
 }
 
 /* Tornado's squeeze: runs of bytes 0x00-0x20 become one space, and the
@@ -510,6 +507,19 @@ const char *tn__tpl_squeeze(tn_tpl_t *t, const char *s)
       *o++ = ' ';
   }
   *o = '\0';
+  return out;
+}
+
+const char *tn__tpl_url_copy(tn_tpl_t *t, const char *url, int n)
+{
+  if (n < 0) {
+    tn__tpl_fail(t, n);
+    return "";
+  }
+  char *out = tn__tpl_alloc(t, (size_t)n + 1);
+  if (!out)
+    return "";
+  memcpy(out, url, (size_t)n + 1);
   return out;
 }
 
