@@ -433,8 +433,12 @@ const char *tn__tpl_json_encode(tn_tpl_t *t, const json_t *v);
 const char *tn__tpl_url_escape(tn_tpl_t *t, const char *s);
 const char *tn__tpl_squeeze(tn_tpl_t *t, const char *s);
 const char *tn__tpl_xhtml_escape(tn_tpl_t *t, const char *s);
-/* The URL a typed builder wrote, `n` its return value: copied into
- * scratch memory by the generated url() helpers. */
+/* The generated url() helpers build into a stack buffer of this size;
+ * tn__tpl_url_copy keeps the URL (`n` the builder's return value: an
+ * error is recorded and "" returned). Only a longer URL is built again,
+ * into tn__tpl_url_room's scratch memory. */
+#define TN__TPL_URL_STACK 512
+const char *tn__tpl_url_copy(tn_tpl_t *t, const char *url, int n);
 char *tn__tpl_url_room(tn_tpl_t *t, int n);
 
 /* --- Static files ------------------------------------------------------ */

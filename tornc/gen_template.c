@@ -28,7 +28,6 @@ typedef struct {
 } named_block;
 
 typedef struct {
-  const tc_program *prog;
   tc_buf *out;
   tc_html html;
   tc_buf pending;        /* literal text not yet written */
@@ -308,25 +307,50 @@ static void gen_params_line(tc_buf *out, const tc_template *t)
   tc_buf_printf(out, "\n");
 }
 
-static void gen_args(tc_buf *out, const tc_template *t)
-{
-  for (int i = 0; i < t->nparams; i++)
-    tc_buf_printf(out, ", %s", t->param_names[i]);
-}
+/* The two public functions of a template: where they write, and how a
+ * render starts there. */
+static const struct {
+  const char *suffix; /* APP_render<suffix>_NAME */
+  const char *first;  /* the first parameter */
+  const char *begin;  /* the call that starts the render */
+} entries[] = {
+    {"", "tn_req_t *req", "tn__tpl_begin_req(&tt, req)"},
+    {"_string", "tn_buf_t *out", "tn__tpl_begin(&tt, out)"},
+};
 
-/* The params as declared, after `first` ("tn_req_t *req"). */
+/* #line, then "RET NAME(FIRST, PARAMS)" with the params as declared. */
 static void gen_signature(tc_buf *out, const tc_template *t, const char *ret,
                           const char *name, const char *first)
 {
+  gen_params_line(out, t);
   tc_buf_printf(out, "%s%s(%s%s%s)", ret, name, first,
                 t->nparams ? ", " : "", t->nparams ? t->params : "");
+}
+
+/* The prototype (`body` false) or definition of public function `e`. */
+static void gen_entry(tc_buf *out, const char *app, const tc_template *t,
+                      int e, bool body)
+{
+  tc_buf name = {0};
+  tc_buf_printf(&name, "%s_render%s_%s", app, entries[e].suffix, t->name);
+  gen_signature(out, t, "int ", name.data, entries[e].first);
+  tc_buf_free(&name);
+  if (!body) {
+    tc_buf_printf(out, ";\n");
+    return;
+  }
+  tc_buf_printf(out, "\n{\n  tn_tpl_t tt;\n  %s;\n  %s__tpl_%s(&tt",
+                entries[e].begin, app, t->name);
+  for (int i = 0; i < t->nparams; i++)
+    tc_buf_printf(out, ", %s", t->param_names[i]);
+  tc_buf_printf(out, ");\n  return tn__tpl_end(&tt);\n}\n");
 }
 
 static void gen_template(tc_buf *out, const tc_program *prog,
                          const tc_template *t)
 {
   const char *app = tc_program_app(prog);
-  gen g = {.prog = prog, .out = out, .indent = 1};
+  gen g = {.out = out, .indent = 1};
   tc_html_init(&g.html);
   tc_tfile *chain[MAX_DEPTH];
   int n = tc_tpl_ancestors(t->file, chain, MAX_DEPTH);
@@ -336,7 +360,6 @@ static void gen_template(tc_buf *out, const tc_program *prog,
   tc_buf fn = {0};
   tc_buf_printf(&fn, "%s__tpl_%s", app, t->name);
   tc_buf_printf(out, "\n/* template %s: %s */\n", t->name, t->path);
-  gen_params_line(out, t);
   gen_signature(out, t, "static void ", fn.data, "tn_tpl_t *_tt");
   tc_buf_printf(out, "\n{\n");
   for (int i = 0; i < t->nparams; i++)
@@ -345,24 +368,8 @@ static void gen_template(tc_buf *out, const tc_program *prog,
   gen_nodes(&g, &chain[n - 1]->root);
   flush(&g);
   tc_buf_printf(out, "  tn__tpl_sync(_tt, _tt_c);\n}\n");
-
-  tc_buf name = {0};
-  tc_buf_printf(&name, "%s_render_%s", app, t->name);
-  gen_params_line(out, t);
-  gen_signature(out, t, "int ", name.data, "tn_req_t *req");
-  tc_buf_printf(out, "\n{\n  tn_tpl_t tt;\n  tn__tpl_begin_req(&tt, req);\n"
-                     "  %s(&tt", fn.data);
-  gen_args(out, t);
-  tc_buf_printf(out, ");\n  return tn__tpl_end(&tt);\n}\n");
-  name.len = 0;
-  tc_buf_printf(&name, "%s_render_string_%s", app, t->name);
-  gen_params_line(out, t);
-  gen_signature(out, t, "int ", name.data, "tn_buf_t *out");
-  tc_buf_printf(out, "\n{\n  tn_tpl_t tt;\n  tn__tpl_begin(&tt, out);\n"
-                     "  %s(&tt", fn.data);
-  gen_args(out, t);
-  tc_buf_printf(out, ");\n  return tn__tpl_end(&tt);\n}\n");
-  tc_buf_free(&name);
+  for (int e = 0; e < 2; e++)
+    gen_entry(out, app, t, e, true);
   tc_buf_free(&fn);
   tc_buf_free(&g.pending);
   free(g.blocks);
@@ -383,16 +390,19 @@ static void gen_url_helper(tc_buf *out, const char *app, const tc_route *r)
                   t[strlen(t) - 1] == '*' ? "" : " ", k);
     tc_buf_printf(&args, ", _tt_a%d", k++);
   }
+  const char *a = args.data ? args.data : "";
   tc_buf_printf(out,
                 "\nstatic const char *%s__tpl_url_%s(tn_tpl_t *_tt%s)\n{\n"
-                "  int n = %s_url_%s(NULL, 0%s);\n"
-                "  char *url = tn__tpl_url_room(_tt, n);\n"
-                "  if (!url)\n    return \"\";\n"
-                "  %s_url_%s(url, (size_t)n + 1%s);\n"
-                "  return url;\n}\n",
-                app, r->name, params.data ? params.data : "", app, r->name,
-                args.data ? args.data : "", app, r->name,
-                args.data ? args.data : "");
+                "  char url[TN__TPL_URL_STACK];\n"
+                "  int n = %s_url_%s(url, sizeof url%s);\n"
+                "  if (n < 0 || (size_t)n < sizeof url)\n"
+                "    return tn__tpl_url_copy(_tt, url, n);\n"
+                "  char *big = tn__tpl_url_room(_tt, n);\n"
+                "  if (!big)\n    return \"\";\n"
+                "  %s_url_%s(big, (size_t)n + 1%s);\n"
+                "  return big;\n}\n",
+                app, r->name, params.data ? params.data : "", app, r->name, a,
+                app, r->name, a);
   tc_buf_free(&params);
   tc_buf_free(&args);
 }
@@ -425,18 +435,7 @@ void tc_gen_template_protos(tc_buf *out, const tc_program *prog)
                      "to a buffer (kept\n * NUL-terminated). Return 0, "
                      "TN_ENOMEM, or TN_EINVAL when a url() got a\n * value "
                      "its route does not accept. */\n");
-  for (int i = 0; i < prog->ntemplates; i++) {
-    const tc_template *t = prog->templates[i];
-    tc_buf name = {0};
-    tc_buf_printf(&name, "%s_render_%s", app, t->name);
-    gen_params_line(out, t);
-    gen_signature(out, t, "int ", name.data, "tn_req_t *req");
-    tc_buf_printf(out, ";\n");
-    name.len = 0;
-    tc_buf_printf(&name, "%s_render_string_%s", app, t->name);
-    gen_params_line(out, t);
-    gen_signature(out, t, "int ", name.data, "tn_buf_t *out");
-    tc_buf_printf(out, ";\n");
-    tc_buf_free(&name);
-  }
+  for (int i = 0; i < prog->ntemplates; i++)
+    for (int e = 0; e < 2; e++)
+      gen_entry(out, app, prog->templates[i], e, false);
 }
