@@ -24,15 +24,6 @@ extern char **environ;
 
 /* ---- Running re2c ------------------------------------------------------- */
 
-static bool write_text(const char *path, const tc_buf *b)
-{
-  FILE *f = fopen(path, "wb");
-  if (!f)
-    return false;
-  bool ok = fwrite(b->data, 1, b->len, f) == b->len;
-  return fclose(f) == 0 && ok;
-}
-
 static char *read_text(const char *path)
 {
   FILE *f = fopen(path, "rb");
@@ -218,7 +209,7 @@ bool tc_check_automaton(const tc_program *prog, tc_diags *d)
   tc_buf_printf(&err, "%s/re2c.err", dir.data);
   int *lines = tc_xcalloc((size_t)prog->nroutes, sizeof *lines);
   tc_gen_routes(&text, prog, lines);
-  bool ok = write_text(re.data, &text);
+  bool ok = tc_write_file(re.data, &text);
   if (!ok)
     fprintf(stderr, "tornc: error: cannot write '%s': %s\n", re.data,
             strerror(errno));

@@ -128,15 +128,6 @@ static bool make_dirs(const char *dir)
   return ok;
 }
 
-static bool write_file(const char *path, const tc_buf *b)
-{
-  FILE *out = fopen(path, "wb");
-  if (!out)
-    return false;
-  bool ok = fwrite(b->data, 1, b->len, out) == b->len;
-  return fclose(out) == 0 && ok;
-}
-
 enum { NOUT = 4 };
 
 /* Writes every output to a temporary file, then renames them all into
@@ -149,7 +140,7 @@ static int write_outputs(char *paths[NOUT], tc_buf bufs[NOUT])
     tc_buf t = {0};
     tc_buf_printf(&t, "%s.tmp", paths[i]);
     tmps[i] = t.data;
-    if (!write_file(tmps[i], &bufs[i]))
+    if (!tc_write_file(tmps[i], &bufs[i]))
       failed = i;
   }
   for (int i = 0; i < NOUT && failed < 0; i++)

@@ -284,6 +284,17 @@ static char *file_id(const char *name)
   return real ? real : tc_strdup(name);
 }
 
+tc_file *tc_find_file(const tc_program *prog, const char *name)
+{
+  char *id = file_id(name);
+  tc_file *f = NULL;
+  for (int i = 0; i < prog->nfiles && !f; i++)
+    if (strcmp(prog->files[i]->id, id) == 0)
+      f = prog->files[i];
+  free(id);
+  return f;
+}
+
 tc_file *tc_read_file(tc_program *prog, const char *name,
                       const tc_file *parent)
 {
@@ -351,11 +362,7 @@ void tc_act_import(tc_parser *ps, tc_token *path)
 {
   tc_program *p = ps->prog;
   char *name = tc_path_relative(ps->file, path->str);
-  char *id = file_id(name);
-  const tc_file *old = NULL;
-  for (int i = 0; i < p->nfiles && !old; i++)
-    if (strcmp(p->files[i]->id, id) == 0)
-      old = p->files[i];
+  const tc_file *old = tc_find_file(p, name);
   if (path->str_len == 0) {
     tc_error(ps->diags, path->pos, "empty import path");
   } else if (old) {
@@ -368,7 +375,6 @@ void tc_act_import(tc_parser *ps, tc_token *path)
     else
       tc_parse_file_prefixed(p, f, ps->diags, ps->prefix.data);
   }
-  free(id);
   free(name);
   tc_token_free(path);
 }

@@ -176,10 +176,8 @@ typedef struct {
 static span piece_span(tparser *p, const tc_tpiece *pc)
 {
   span sp = {pc->body, pc->len, pc->body_pos};
-  const char *before = sp.s;
   py_strip(&sp.s, &sp.n);
   sp.pos = tc_tlexer_pos(&p->lx, sp.s);
-  (void)before;
   return sp;
 }
 
@@ -270,15 +268,12 @@ static bool parse_each(span c, tc_tnode *n)
   return true;
 }
 
-static tc_tfile *load(tc_program *prog, const char *path, tc_pos at,
-                      const tc_file *from, tc_diags *d);
-
 /* {% include "x" %} and {% extends "x" %}: the file named, relative to
  * this one's directory; a cycle is an error. */
 static void link_file(tparser *p, tc_tnode *n, const char *what)
 {
   char *path = tc_path_relative(p->tf->src, n->text);
-  tc_tfile *t = load(p->prog, path, n->code_pos, p->tf->src, p->d);
+  tc_tfile *t = tc_tpl_load(p->prog, path, n->code_pos, p->tf->src, p->d);
   free(path);
   if (t && t->loading) {
     tc_error(p->d, n->code_pos, "%s cycle: '%s' %s itself", what,
@@ -510,17 +505,15 @@ static bool ends_with(const char *s, const char *suffix)
   return n >= k && strcmp(s + n - k, suffix) == 0;
 }
 
-static tc_tfile *load(tc_program *prog, const char *path, tc_pos at,
+tc_tfile *tc_tpl_load(tc_program *prog, const char *path, tc_pos at,
                       const tc_file *from, tc_diags *d)
 {
-  char *id = realpath(path, NULL);
-  for (int i = 0; id && i < prog->ntfiles; i++)
-    if (strcmp(prog->tfiles[i]->src->id, id) == 0) {
-      free(id);
+  tc_file *src = tc_find_file(prog, path);
+  for (int i = 0; src && i < prog->ntfiles; i++)
+    if (prog->tfiles[i]->src == src)
       return prog->tfiles[i];
-    }
-  free(id);
-  tc_file *src = tc_read_file(prog, path, from);
+  if (!src)
+    src = tc_read_file(prog, path, from);
   if (!src) {
     tc_error(d, at, "cannot read template '%s': %s", path, strerror(errno));
     return NULL;
@@ -545,12 +538,6 @@ static tc_tfile *load(tc_program *prog, const char *path, tc_pos at,
   tf->loading = false;
   tf->bad = d->errors > errors;
   return tf;
-}
-
-tc_tfile *tc_tpl_load(tc_program *prog, const char *path, tc_pos at,
-                      const tc_file *from, tc_diags *d)
-{
-  return load(prog, path, at, from, d);
 }
 
 int tc_tpl_ancestors(tc_tfile *t, tc_tfile **out, int max)

@@ -82,17 +82,6 @@ static void content_hash(const tc_file *f, char out[17])
     snprintf(out + 2 * i, 3, "%02x", md[i]);
 }
 
-static const tc_file *find_read(tc_program *prog, const char *path)
-{
-  char *id = realpath(path, NULL);
-  const tc_file *f = NULL;
-  for (int i = 0; id && i < prog->nfiles && !f; i++)
-    if (strcmp(prog->files[i]->id, id) == 0)
-      f = prog->files[i];
-  free(id);
-  return f;
-}
-
 /* Writes the C string literal of the URL of static file `rel`, or
  * reports why there is none. */
 static void static_url(tc_program *prog, tc_buf *out, const char *rel,
@@ -112,7 +101,7 @@ static void static_url(tc_program *prog, tc_buf *out, const char *rel,
     tc_buf path = {0};
     tc_buf_printf(&path, "%s%s%s", st->dir,
                   st->dir[strlen(st->dir) - 1] == '/' ? "" : "/", rel);
-    const tc_file *f = find_read(prog, path.data);
+    const tc_file *f = tc_find_file(prog, path.data);
     if (!f)
       f = tc_read_file(prog, path.data, n->file->src);
     tc_buf_free(&path);

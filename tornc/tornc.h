@@ -47,6 +47,8 @@ void tc_buf_printf(tc_buf *b, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 void tc_buf_putn(tc_buf *b, const char *s, size_t len);
 void tc_buf_free(tc_buf *b);
+/* Writes the bytes of `b` to file `path`; false (errno set) on failure. */
+bool tc_write_file(const char *path, const tc_buf *b);
 
 /* strcmp ignoring ASCII case. */
 int tc_strcasecmp(const char *a, const char *b);
@@ -377,6 +379,9 @@ typedef struct {
  * adds it to the program's files. NULL (errno set) if it cannot be read. */
 tc_file *tc_read_file(tc_program *prog, const char *name,
                       const tc_file *parent);
+
+/* The file already read that `name` names (the same real path), or NULL. */
+tc_file *tc_find_file(const tc_program *prog, const char *name);
 
 /* `name` relative to the directory of file `from` (absolute names stay). */
 char *tc_path_relative(const tc_file *from, const char *name);

@@ -131,3 +131,12 @@ bool tc_is_c_keyword(const char *s)
       return true;
   return false;
 }
+
+bool tc_write_file(const char *path, const tc_buf *b)
+{
+  FILE *out = fopen(path, "wb");
+  if (!out)
+    return false;
+  bool ok = fwrite(b->data, 1, b->len, out) == b->len;
+  return fclose(out) == 0 && ok;
+}
