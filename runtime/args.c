@@ -21,15 +21,6 @@
 
 /* --- Parsing ------------------------------------------------------------- */
 
-static int hex_value(unsigned char c) {
-  if (c >= '0' && c <= '9')
-    return c - '0';
-  c |= 0x20;
-  if (c >= 'a' && c <= 'f')
-    return c - 'a' + 10;
-  return -1;
-}
-
 /* urllib's unquote_plus: '+' is a space, %XX a byte, and a '%' not
  * followed by two hex digits stays as it is. Never longer than `n`. */
 static size_t form_decode(char *out, const char *in, size_t n) {
@@ -39,8 +30,8 @@ static size_t form_decode(char *out, const char *in, size_t n) {
     if (c == '+') {
       c = ' ';
     } else if (c == '%' && i + 2 < n) {
-      int hi = hex_value((unsigned char)in[i + 1]);
-      int lo = hex_value((unsigned char)in[i + 2]);
+      int hi = tn__hex_value((unsigned char)in[i + 1]);
+      int lo = tn__hex_value((unsigned char)in[i + 2]);
       if (hi >= 0 && lo >= 0) {
         c = (char)(hi << 4 | lo);
         i += 2;
@@ -106,20 +97,28 @@ static char *clean_value(char *v, size_t *len) {
   return (char *)p;
 }
 
+/* The next non-empty '&'-separated field of [*p, end) into *field,
+ * advancing *p past it; false when none is left. */
+static bool next_field(const char **p, const char *end, tn_str_t *field) {
+  while (*p < end) {
+    const char *start = *p;
+    const char *amp = memchr(start, '&', (size_t)(end - start));
+    const char *stop = amp ? amp : end;
+    *p = amp ? amp + 1 : end;
+    if (stop > start) {
+      *field = (tn_str_t){start, (size_t)(stop - start)};
+      return true;
+    }
+  }
+  return false;
+}
+
 size_t tn__form_size(tn_str_t in, size_t *text_size) {
   size_t n = 0;
-  *text_size = 0;
-  if (in.len == 0)
-    return 0;
   const char *p = in.ptr, *end = in.ptr + in.len;
-  while (p < end) {
-    const char *amp = memchr(p, '&', (size_t)(end - p));
-    const char *stop = amp ? amp : end;
-    n += stop > p;
-    if (!amp)
-      break;
-    p = amp + 1;
-  }
+  tn_str_t f;
+  while (next_field(&p, end, &f))
+    n++;
   /* Decoding never lengthens; each argument adds two NULs. */
   *text_size = in.len + 2 * n;
   return n;
@@ -127,34 +126,27 @@ size_t tn__form_size(tn_str_t in, size_t *text_size) {
 
 size_t tn__form_parse(tn_str_t in, tn__arg_t *items, char *text) {
   size_t n = 0;
-  if (in.len == 0)
-    return 0;
   const char *p = in.ptr, *end = in.ptr + in.len;
-  while (p < end) {
-    const char *amp = memchr(p, '&', (size_t)(end - p));
-    const char *stop = amp ? amp : end;
-    if (stop > p) {
-      const char *eq = memchr(p, '=', (size_t)(stop - p));
-      const char *name_end = eq ? eq : stop;
-      const char *value = eq ? eq + 1 : stop;
-      tn__arg_t *a = &items[n++];
+  tn_str_t f;
+  while (next_field(&p, end, &f)) {
+    const char *stop = f.ptr + f.len;
+    const char *eq = memchr(f.ptr, '=', f.len);
+    const char *name_end = eq ? eq : stop;
+    const char *value = eq ? eq + 1 : stop;
+    tn__arg_t *a = &items[n++];
 
-      size_t len = form_decode(text, p, (size_t)(name_end - p));
-      a->name = text;
-      a->name_len = (uint32_t)len;
-      text[len] = '\0';
-      text += len + 1;
+    size_t len = form_decode(text, f.ptr, (size_t)(name_end - f.ptr));
+    a->name = text;
+    a->name_len = (uint32_t)len;
+    text[len] = '\0';
+    text += len + 1;
 
-      len = form_decode(text, value, (size_t)(stop - value));
-      char *v = clean_value(text, &len);
-      v[len] = '\0';
-      a->value = v;
-      a->value_len = (uint32_t)len;
-      text += (size_t)(v - text) + len + 1;
-    }
-    if (!amp)
-      break;
-    p = amp + 1;
+    len = form_decode(text, value, (size_t)(stop - value));
+    char *v = clean_value(text, &len);
+    v[len] = '\0';
+    a->value = v;
+    a->value_len = (uint32_t)len;
+    text += (size_t)(v - text) + len + 1;
   }
   return n;
 }

@@ -54,6 +54,16 @@ static inline void tn__buf_put(tn__buf_t *b, const void *data, size_t len) {
   b->len += len;
 }
 
+/* The value of a hex digit, or -1. */
+static inline int tn__hex_value(unsigned char c) {
+  if (c >= '0' && c <= '9')
+    return c - '0';
+  c |= 0x20;
+  if (c >= 'a' && c <= 'f')
+    return c - 'a' + 10;
+  return -1;
+}
+
 /* --- HTTP/1.1 request head parser (http1_parse.re) ---------------------- */
 
 typedef struct {

@@ -7,15 +7,6 @@
  * decodes back to the same value. */
 #include "internal.h"
 
-static int hex_value(unsigned char c) {
-  if (c >= '0' && c <= '9')
-    return c - '0';
-  c |= 0x20;
-  if (c >= 'a' && c <= 'f')
-    return c - 'a' + 10;
-  return -1;
-}
-
 int tn_percent_decode(char *out, const char *in, size_t n) {
   size_t o = 0;
   for (size_t i = 0; i < n; i++) {
@@ -23,8 +14,8 @@ int tn_percent_decode(char *out, const char *in, size_t n) {
       out[o++] = in[i];
       continue;
     }
-    int hi = i + 2 < n ? hex_value((unsigned char)in[i + 1]) : -1;
-    int lo = hi >= 0 ? hex_value((unsigned char)in[i + 2]) : -1;
+    int hi = i + 2 < n ? tn__hex_value((unsigned char)in[i + 1]) : -1;
+    int lo = hi >= 0 ? tn__hex_value((unsigned char)in[i + 2]) : -1;
     if (lo < 0)
       return TN_EINVAL;
     out[o++] = (char)(hi << 4 | lo);
