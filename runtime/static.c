@@ -371,9 +371,14 @@ static int answer_errno(tn_req_t *req, int err) {
   return tn__response_error(req, err == EACCES ? 403 : 404, 0);
 }
 
-/* Whether `path` is `root` or lies under it; both are realpath()s. */
+/* Whether `path` (a realpath()) is `root` or lies under it, comparing
+ * the text. */
 static bool is_inside(const char *path, const char *root) {
+  if (root[0] != '/')
+    return false; /* a relative root never matches a resolved path */
   size_t n = strlen(root);
+  while (n > 1 && root[n - 1] == '/')
+    n--;
   if (n == 1) /* "/" */
     return true;
   return strncmp(path, root, n) == 0 && (path[n] == '/' || path[n] == '\0');
@@ -421,13 +426,19 @@ int tn_static_file(tn_req_t *req, const char *root, tn_str_t rel) {
   if (!tn__static_path_ok((tn_str_t){name, (size_t)n}))
     return tn__response_error(req, 404, 0);
 
+  /* Every prefix of a resolved path is itself resolved, so a file whose
+   * resolved path starts with `root` as given is inside it: the root the
+   * generated router passes is resolved already (by tornc), and only
+   * other roots (relative, or through a symlink) cost a realpath() here. */
   char real_root[PATH_MAX], real_path[PATH_MAX];
-  if (!realpath(root, real_root))
-    return answer_errno(req, errno);
   if (!realpath(path, real_path))
     return answer_errno(req, errno);
-  if (!is_inside(real_path, real_root))
-    return tn__response_error(req, 404, 0);
+  if (!is_inside(real_path, root)) {
+    if (!realpath(root, real_root))
+      return answer_errno(req, errno);
+    if (!is_inside(real_path, real_root))
+      return tn__response_error(req, 404, 0);
+  }
 
   /* O_NONBLOCK so that a FIFO in the directory cannot block the loop in
    * open(); it is refused below as any file that is not regular. */

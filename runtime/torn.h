@@ -447,7 +447,8 @@ char *tn__tpl_url_room(tn_tpl_t *t, int n);
  * it for `static "/static/" = "dir/";`, and a handler may call it too.
  * `rel` is the raw, still percent-encoded rest of the URL path after the
  * prefix (no leading '/'); `root` is relative to the working directory or
- * absolute.
+ * absolute. A resolved absolute root (no symlink, "." or "..", as tornc
+ * passes it) spares one realpath() of the root per request.
  *
  * It answers the request completely, as Tornado's StaticFileHandler does:
  *   - GET and HEAD only; other methods get 405 with "Allow: GET, HEAD".

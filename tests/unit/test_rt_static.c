@@ -633,6 +633,55 @@ static void test_serve_symlink_inside(void **state) {
   assert_int_equal(status_of(t, "up/root/a.txt"), 200);
 }
 
+/* The status of GET `rel` under `root` spelled as given. */
+static int status_under(const char *root, const char *rel) {
+  tn_req_t *req = new_req(TN_METHOD_GET, NULL, NULL);
+  assert_int_equal(tn_static_file(req, root, (tn_str_t){rel, strlen(rel)}), 0);
+  int status = req->status;
+  free_req(req);
+  return status;
+}
+
+/* However the root is spelled (resolved, relative, with a trailing slash,
+ * through a symlink), the same files are inside it; and a root that is a
+ * text prefix of another directory's name does not take it in. */
+static void test_serve_root_spellings(void **state) {
+  tree_t *t = *state;
+  char real[PATH_MAX], spelled[PATH_MAX + 8], link[160], cwd[PATH_MAX];
+  assert_non_null(realpath(t->root, real));
+  snprintf(link, sizeof link, "%s/root_link", t->top);
+  assert_int_equal(symlink(real, link), 0);
+  assert_non_null(getcwd(cwd, sizeof cwd));
+  assert_int_equal(chdir(t->top), 0);
+  const char *roots[] = {real, spelled, "root", "root/", "./root", link};
+  snprintf(spelled, sizeof spelled, "%s//", real);
+  for (size_t i = 0; i < sizeof roots / sizeof *roots; i++) {
+    if (status_under(roots[i], "a.txt") != 200 ||
+        status_under(roots[i], "in_link") != 200 ||
+        status_under(roots[i], "out_link") != 404)
+      fail_msg("root '%s'", roots[i]);
+  }
+  /* TOP/ro is a prefix of TOP/root as text only: its link into TOP/root
+   * leads out of it. */
+  char peek[PATH_MAX + 16];
+  snprintf(spelled, sizeof spelled, "%s/ro", t->top);
+  assert_int_equal(mkdir(spelled, 0755), 0);
+  snprintf(peek, sizeof peek, "%s/peek", spelled);
+  assert_int_equal(symlink("../root/a.txt", peek), 0);
+  assert_int_equal(status_under(spelled, "peek"), 404);
+  assert_int_equal(status_under("ro", "peek"), 404);
+  assert_int_equal(unlink(peek), 0);
+  assert_int_equal(rmdir(spelled), 0);
+  /* A one-letter relative root is no "/". */
+  assert_int_equal(mkdir("q", 0755), 0);
+  assert_int_equal(symlink("../root/a.txt", "q/peek"), 0);
+  assert_int_equal(status_under("q", "peek"), 404);
+  assert_int_equal(unlink("q/peek"), 0);
+  assert_int_equal(rmdir("q"), 0);
+  assert_int_equal(chdir(cwd), 0);
+  assert_int_equal(unlink(link), 0);
+}
+
 static void test_serve_forbidden(void **state) {
   tree_t *t = *state;
   /* Root reads a mode-000 file: ask as nobody. (tests/run counts a
@@ -827,6 +876,8 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_serve_refused, setup_tree,
                                       teardown_tree),
       cmocka_unit_test_setup_teardown(test_serve_symlink_inside, setup_tree,
+                                      teardown_tree),
+      cmocka_unit_test_setup_teardown(test_serve_root_spellings, setup_tree,
                                       teardown_tree),
       cmocka_unit_test_setup_teardown(test_serve_forbidden, setup_tree,
                                       teardown_tree),
