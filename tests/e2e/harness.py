@@ -494,6 +494,19 @@ class Conn:
             self.buf += data
         return data
 
+    def head_then_get(self, head, get):
+        """Send a HEAD and a GET of one target in one write and read both:
+        a body on the HEAD response would make the GET's unparseable.
+        Checks that the HEAD has the GET body's Content-Length and that
+        nothing follows; returns (head_response, get_response)."""
+        self.send(head + get)
+        h = self.read_response("HEAD")
+        g = self.read_response("GET")
+        check_eq(self.no_extra_bytes(), b"", "bytes after HEAD+GET")
+        check_eq(h.get("Content-Length"), str(len(g.body)),
+                 "HEAD Content-Length (the GET body's length)")
+        return h, g
+
 
 # --- HTTP helpers -------------------------------------------------------
 
