@@ -29,7 +29,7 @@
 #define TN__MAX_HEAD 8192             /* request line + headers -> 431 */
 #define TN__MAX_BODY (1024 * 1024)    /* Content-Length -> 413 */
 #define TN__MAX_HEADERS 64            /* header lines -> 431 */
-#define TN__MAX_OUT_HEADERS 16        /* headers a handler may set */
+#define TN__MAX_OUT_HEADERS 32        /* headers a handler may set */
 #define TN__LINGER_MS 2000            /* read-and-discard after an error */
 #define TN__STOP_DEADLINE_MS 10000    /* then a stop closes what is left */
 #define TN__POOL_KEEP (64 * 1024)     /* a pooled buffer larger is freed */
@@ -177,6 +177,11 @@ typedef struct tn__chunk_s {
 struct tn_req_s {
   tn__conn_t *conn;
   tn_req_t *next_free; /* the worker's pool list */
+  uint64_t start_ns;   /* uv_hrtime() when its first byte was read */
+
+  /* tn_current_user(), asked of the app's hook once */
+  void *current_user;
+  bool current_user_known;
 
   /* the arena (tn_req_alloc): bump allocation in `arena0`, then chunks */
   char *arena_ptr;
@@ -225,6 +230,19 @@ void tn__route(tn_req_t *req);
 
 /* "200 OK" for a status, or NULL when the runtime has no reason phrase. */
 const char *tn__status_line(int status, size_t *len);
+
+/* --- Handlers (handler.c, xsrf.c, url.c) -------------------------------- */
+
+/* The XSRF check of a request to a handler (xsrf.c): 0 when it may go on
+ * (a safe method, or a token matching the `_xsrf` cookie), else 403 after
+ * answering it. */
+int tn__xsrf_check(tn_req_t *req);
+
+/* Writes `n` bytes at `in` to `out` as a query-string value, as Python's
+ * urllib.parse.quote_plus: ASCII letters, digits and "_.-~" as they are,
+ * ' ' as '+', every other byte %XX. `out` has room for 3n bytes; returns
+ * the length written. */
+size_t tn__query_escape(char *out, const char *in, size_t n);
 
 /* --- Connections (conn.c) ---------------------------------------------- */
 

@@ -5,8 +5,18 @@
 #include "internal.h"
 
 void tn_options_init(tn_options_t *opts) {
-  opts->address = "127.0.0.1";
-  opts->port = 8888;
+  *opts = (tn_options_t){
+      .address = "127.0.0.1",
+      .port = 8888,
+      .workers = 0,
+      .log_level = TN_LOG_INFO,
+      .max_body_size = 16u << 20,
+      .max_header_size = 8192,
+      .idle_timeout_ms = 60000,
+      .header_timeout_ms = 10000,
+      .body_timeout_ms = 30000,
+      .stop_timeout_ms = 10000,
+  };
 }
 
 static void usage(FILE *out, const char *prog) {

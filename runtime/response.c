@@ -44,7 +44,10 @@ static bool is_reserved(const char *name, size_t len) {
   return false;
 }
 
-int tn_set_header(tn_req_t *req, const char *name, const char *value) {
+/* Adds "name: value", replacing every earlier header of that name when
+ * `replace` is set. */
+static int put_header(tn_req_t *req, const char *name, const char *value,
+                      bool replace) {
   size_t nlen = strlen(name), vlen = strlen(value);
   if (nlen == 0)
     return TN_EHEADER;
@@ -62,7 +65,7 @@ int tn_set_header(tn_req_t *req, const char *name, const char *value) {
     return TN_EINVAL;
 
   tn__out_header_t *slot = NULL;
-  for (unsigned i = 0; i < req->nout; i++) {
+  for (unsigned i = 0; replace && i < req->nout; i++) {
     tn__out_header_t *h = &req->out_headers[i];
     if (h->len && name_eq(req->out.data + h->off, h->name_len, name)) {
       h->len = 0; /* replaced: the old line stays in `out`, unsent */
@@ -87,6 +90,14 @@ int tn_set_header(tn_req_t *req, const char *name, const char *value) {
   if (name_eq(name, nlen, "content-type"))
     req->has_content_type = true;
   return 0;
+}
+
+int tn_set_header(tn_req_t *req, const char *name, const char *value) {
+  return put_header(req, name, value, true);
+}
+
+int tn_add_header(tn_req_t *req, const char *name, const char *value) {
+  return put_header(req, name, value, false);
 }
 
 int tn_write_len(tn_req_t *req, const void *data, size_t len) {

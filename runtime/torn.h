@@ -166,6 +166,9 @@ const char *tn_require_argument(tn_req_t *req, const char *name);
 
 /* Set the status code (default 200). Returns TN_EINVAL outside 100..599. */
 int tn_set_status(tn_req_t *req, int status);
+/* Add a response header, keeping any of the same name (Set-Cookie,
+ * Link...): Tornado's add_header. Checked as tn_set_header. */
+int tn_add_header(tn_req_t *req, const char *name, const char *value);
 /* Set a response header, replacing one of the same name. Names must be
  * tokens and values must not hold CR, LF or NUL: anything else is refused
  * with TN_EHEADER and nothing is sent. Content-Length, Date, Server and
@@ -549,8 +552,39 @@ enum {
   /* `trailing_slash redirect;`: a path that matches nothing but would with
    * its trailing '/' added or removed is redirected there (301; 308 for
    * methods other than GET and HEAD). */
-  TN_APP_SLASH_REDIRECT = 1u << 0
+  TN_APP_SLASH_REDIRECT = 1u << 0,
+  /* `xsrf_cookies on;`: POST, PUT, PATCH and DELETE requests to a handler
+   * must carry the `_xsrf` cookie's token (Tornado's xsrf_cookies). */
+  TN_APP_XSRF_COOKIES = 1u << 1,
+  /* `compress_response on;`: text responses are gzipped for clients that
+   * accept it (Tornado's compress_response). */
+  TN_APP_COMPRESS = 1u << 2
 };
+
+/* Per-route settings, passed by the generated dispatcher. */
+enum {
+  /* `route ... -> h authenticated;`: Tornado's @authenticated. */
+  TN_ROUTE_AUTHENTICATED = 1u << 0
+};
+
+/* The hooks an application may give (`prepare -> f;` and so on in the
+ * .troute file); NULL members are not called. They are Tornado's
+ * RequestHandler methods of the same names, shared by every handler. */
+typedef struct {
+  /* Before each handler, after the XSRF check. Returns 0 to go on to the
+   * handler; anything else means the hook answered the request itself
+   * (an error, a redirect), and the handler is not called. */
+  int (*prepare)(tn_req_t *req);
+  /* After the response has been completed (sent or queued). */
+  void (*on_finish)(tn_req_t *req);
+  /* The logged-in user of the request, or NULL: what tn_current_user()
+   * returns, asked at most once per request. */
+  void *(*current_user)(tn_req_t *req);
+  /* Writes the page of an error response (Tornado's write_error): the
+   * status is set and the body empty when it is called; `detail` is the
+   * reason given by the runtime ("Missing argument q") or NULL. */
+  void (*write_error)(tn_req_t *req, int status, const char *detail);
+} tn_hooks_t;
 
 
 /* Routes one request: matches its path and method, calls the handler and
@@ -566,7 +600,26 @@ typedef struct {
   const tn_route_t *routes; /* the named routes, by route id */
   size_t nroutes;
   unsigned flags;          /* TN_APP_* */
+  const tn_hooks_t *hooks; /* NULL: none */
+  const char *login_url;   /* `login_url "/login";`, or NULL */
+  /* `max_body_size 8M;`: the largest request body (413 beyond it); 0 for
+   * the server's --max-body-size. */
+  uint64_t max_body_size;
+  /* The body limit of the route selected by a method and path when the
+   * route sets one (`max_body_size` after its handler), else 0. NULL when
+   * no route sets one. The path follows tn_match_cb's rules. */
+  uint64_t (*route_body_limit)(unsigned method, const char *path, size_t len);
 } tn_app_t;
+
+/* The logged-in user of the request as the app's current_user hook
+ * returns it (asked once per request), or NULL: Tornado's current_user. */
+void *tn_current_user(tn_req_t *req);
+
+/* Run by the generated dispatcher before a handler: the XSRF check, the
+ * app's prepare hook, then for TN_ROUTE_AUTHENTICATED routes the login
+ * check. Returns 0 to call the handler, or nonzero when the request has
+ * been answered (403, a redirect to login_url, or whatever prepare did). */
+int tn__before_handler(tn_req_t *req, unsigned route_flags);
 
 /* The application serving `req`. */
 const tn_app_t *tn_req_app(const tn_req_t *req);
@@ -579,10 +632,34 @@ const tn_app_t *tn_req_app(const tn_req_t *req);
 int tn_reverse_url(const tn_app_t *app, char *out, size_t size,
                    const char *name, const char *const *args, size_t nargs);
 
+/* Log levels of --log-level, least to most severe. */
+enum {
+  TN_LOG_DEBUG,
+  TN_LOG_INFO,
+  TN_LOG_WARNING,
+  TN_LOG_ERROR,
+  TN_LOG_NONE
+};
+
 /* Server options; tn_options_init fills in the defaults. */
 typedef struct {
   const char *address; /* listen address, default "127.0.0.1" */
   int port;            /* listen port, default 8888 */
+  int workers;         /* loops (threads), each with its own SO_REUSEPORT
+                          listener; 0 = one per core (the default) */
+  int log_level;       /* TN_LOG_*, default TN_LOG_INFO */
+  const char *access_log; /* file the access log is appended to; "-" for
+                             stderr; NULL (the default): none */
+  const char *cookie_secret; /* key of signed cookies and XSRF tokens;
+                                NULL: signed cookies are refused */
+  int xheaders;        /* trust X-Real-IP / X-Forwarded-For (behind a
+                          proxy); default 0 */
+  uint64_t max_body_size;  /* request body limit -> 413; default 16 MiB */
+  uint32_t max_header_size; /* request line + headers -> 431; default 8 KiB */
+  uint32_t idle_timeout_ms;   /* keep-alive connection with no request */
+  uint32_t header_timeout_ms; /* to receive a whole head (slowloris) */
+  uint32_t body_timeout_ms;   /* between two reads of a body */
+  uint32_t stop_timeout_ms;   /* SIGTERM: in-flight requests' deadline */
 } tn_options_t;
 
 void tn_options_init(tn_options_t *opts);

@@ -34,6 +34,26 @@ tn_str_t tn_req_decode(tn_req_t *req, tn_str_t s) {
   return n < 0 ? (tn_str_t){NULL, 0} : (tn_str_t){out, (size_t)n};
 }
 
+size_t tn__query_escape(char *out, const char *in, size_t n) {
+  static const char hex[] = "0123456789ABCDEF";
+  size_t o = 0;
+  for (size_t i = 0; i < n; i++) {
+    unsigned char c = (unsigned char)in[i];
+    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+        (c >= '0' && c <= '9') || c == '_' || c == '.' || c == '-' ||
+        c == '~') {
+      out[o++] = (char)c;
+    } else if (c == ' ') {
+      out[o++] = '+';
+    } else {
+      out[o++] = '%';
+      out[o++] = hex[c >> 4];
+      out[o++] = hex[c & 15];
+    }
+  }
+  return o;
+}
+
 /* --- The URL writer ----------------------------------------------------- */
 
 void tn_url_init(tn_url_t *u, char *out, size_t size) {
