@@ -5,11 +5,16 @@
  * the buffer is the end of input, a NUL anywhere else is a stray byte.
  *
  * Tokens: the keywords app, include, route, redirect, prefix, import,
- * trailing_slash, template and static; identifiers; numbers; "strings"
- * with the escapes \" \\ \n \t; "->", "=>", "=", "{", "}" and ";"; and a
- * C parameter list "(...)" kept whole as one PARAMS token, since its
- * grammar is C's, checked by the C compiler. Blanks and comments (from # or // to
- * the end of the line) separate tokens. Lines and columns are 1-based and
+ * trailing_slash, template and static; the words of settings, hooks and
+ * route attributes (xsrf_cookies, compress_response, login_url,
+ * max_body_size, prepare, on_finish, current_user, write_error,
+ * authenticated), which the parser also takes as identifiers;
+ * identifiers; numbers; sizes (digits then a unit: "8M", the unit checked
+ * by the parser's action); "strings" with the escapes \" \\ \n \t; "->",
+ * "=>", "=", "{", "}" and ";"; and a C parameter list "(...)" kept whole
+ * as one PARAMS token, since its grammar is C's, checked by the C
+ * compiler. Blanks and comments (from # or // to the end of the line)
+ * separate tokens. Lines and columns are 1-based and
  * columns count bytes, so a tab is one column.
  *
  * The lexer reports bad input itself and skips it; the parser driver then
@@ -78,6 +83,16 @@ const char *tc_token_kind_name(int kind)
   case TK_ID: return "identifier";
   case TK_STRING: return "string";
   case TK_ARROW: return "'->'";
+  case TK_XSRF_COOKIES: return "'xsrf_cookies'";
+  case TK_COMPRESS_RESPONSE: return "'compress_response'";
+  case TK_LOGIN_URL: return "'login_url'";
+  case TK_MAX_BODY_SIZE: return "'max_body_size'";
+  case TK_PREPARE: return "'prepare'";
+  case TK_ON_FINISH: return "'on_finish'";
+  case TK_CURRENT_USER: return "'current_user'";
+  case TK_WRITE_ERROR: return "'write_error'";
+  case TK_AUTHENTICATED: return "'authenticated'";
+  case TK_SIZE: return "size";
   case TK_SEMI: return "';'";
   default: return "token";
   }
@@ -220,8 +235,18 @@ int tc_lex(tc_lexer *lx, tc_token *tok)
       "trailing_slash" { return TOKEN(TK_TRAILING_SLASH); }
       "template" { return TOKEN(TK_TEMPLATE); }
       "static"  { return TOKEN(TK_STATIC); }
+      "xsrf_cookies" { return TOKEN(TK_XSRF_COOKIES); }
+      "compress_response" { return TOKEN(TK_COMPRESS_RESPONSE); }
+      "login_url" { return TOKEN(TK_LOGIN_URL); }
+      "max_body_size" { return TOKEN(TK_MAX_BODY_SIZE); }
+      "prepare" { return TOKEN(TK_PREPARE); }
+      "on_finish" { return TOKEN(TK_ON_FINISH); }
+      "current_user" { return TOKEN(TK_CURRENT_USER); }
+      "write_error" { return TOKEN(TK_WRITE_ERROR); }
+      "authenticated" { return TOKEN(TK_AUTHENTICATED); }
       ident     { return TOKEN(TK_ID); }
       digit+    { return TOKEN(TK_NUMBER); }
+      digit+ ident { return TOKEN(TK_SIZE); }
       "->"      { return TOKEN(TK_ARROW); }
       "=>"      { return TOKEN(TK_FATARROW); }
       "="       { return TOKEN(TK_EQ); }

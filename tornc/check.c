@@ -6,7 +6,9 @@
  * most 32 parameters; no two routes (or redirects) accept the same method
  * on the same pattern; handlers are usable C names, and a handler shared
  * by routes gets the same parameters from each; every redirect leads to a
- * route with the same parameters.
+ * route with the same parameters; hook functions are usable C names; a
+ * login_url naming a route names one without parameters; `authenticated`
+ * routes have a current_user hook to ask.
  *
  * Whether a route can be reached at all is decided on the automaton
  * itself, by re2c (automaton.c), once these checks have passed.
@@ -152,14 +154,19 @@ static void check_route_handler(const tc_program *prog, int i, tc_diags *d)
 
 /* ---- Redirects ------------------------------------------------------------ */
 
-const tc_route *tc_redirect_target(const tc_program *prog, const tc_route *r)
+const tc_route *tc_route_named(const tc_program *prog, const char *name)
 {
   for (int i = 0; i < prog->nroutes; i++) {
     const tc_route *o = prog->routes[i];
-    if (!o->redirect && strcmp(o->name, r->target) == 0)
+    if (!o->redirect && strcmp(o->name, name) == 0)
       return o;
   }
   return NULL;
+}
+
+const tc_route *tc_redirect_target(const tc_program *prog, const tc_route *r)
+{
+  return tc_route_named(prog, r->target);
 }
 
 /* The parameter of `p` named `name`, or NULL. */
@@ -224,6 +231,51 @@ static void check_redirect(const tc_program *prog, const tc_route *r,
       return;
     }
   }
+}
+
+/* ---- Settings and hooks --------------------------------------------------- */
+
+static void check_hooks(const tc_program *prog, tc_diags *d)
+{
+  for (int i = 0; i < TC_NHOOKS; i++) {
+    const tc_hook *h = &prog->hooks[i];
+    if (h->fn && tc_is_c_keyword(h->fn))
+      tc_error(d, h->fn_pos, "hook function name '%s' is a C keyword", h->fn);
+  }
+}
+
+/* `login_url ROUTE;` becomes that route's path: it must have one fixed
+ * path, and must not itself ask for a login (a redirect loop). */
+static void check_login_route(const tc_program *prog, tc_diags *d)
+{
+  const char *name = prog->login_route;
+  if (!name)
+    return;
+  const tc_route *r = tc_route_named(prog, name);
+  if (!r) {
+    tc_error(d, prog->login_pos, "login_url names unknown route '%s'", name);
+  } else if (r->pattern->nparams > 0 && !r->pattern->bad) {
+    tc_error(d, prog->login_pos,
+             "login_url route '%s' has parameters: a login URL is one "
+             "fixed path", name);
+    tc_note(d, r->pattern->pos, "route '%s' is here", name);
+  } else if (r->attrs.authenticated) {
+    tc_error(d, prog->login_pos,
+             "login_url route '%s' is 'authenticated': it would send a "
+             "visitor without a user to itself", name);
+    tc_note(d, r->attrs.auth_pos, "'authenticated' is here");
+  }
+}
+
+/* Without a current_user hook no request has a user, so an authenticated
+ * route could never be reached. */
+static void check_authenticated(const tc_program *prog, const tc_route *r,
+                                tc_diags *d)
+{
+  if (r->attrs.authenticated && !prog->hooks[TC_HOOK_CURRENT_USER].fn)
+    tc_error(d, r->attrs.auth_pos,
+             "'authenticated' needs a current_user hook to find the user "
+             "(add 'current_user -> FUNCTION;')");
 }
 
 /* ---- Parameters ------------------------------------------------------------ */
@@ -515,6 +567,8 @@ void tc_check(const tc_program *prog, const tc_file *first, tc_diags *d)
   check_app(prog, first, d);
   for (int i = 0; i < prog->nincludes; i++)
     check_include(&prog->includes[i], d);
+  check_hooks(prog, d);
+  check_login_route(prog, d);
   for (int i = 0; i < prog->nroutes; i++) {
     const tc_route *r = prog->routes[i];
     if (r->redirect) {
@@ -522,6 +576,7 @@ void tc_check(const tc_program *prog, const tc_file *first, tc_diags *d)
     } else {
       check_route_name(prog, i, d);
       check_route_handler(prog, i, d);
+      check_authenticated(prog, r, d);
     }
     check_route_methods(prog, i, d);
     check_param_count(r, d);

@@ -120,6 +120,9 @@ static void rewrite_code(tc_program *prog, tc_tnode *n, tc_diags *d)
   switch (n->kind) {
   case TC_T_EXPR: case TC_T_RAW: case TC_T_IF: case TC_T_ELIF:
   case TC_T_FOR: case TC_T_EACH: case TC_T_WHILE: case TC_T_SET: {
+    /* {{ xsrf_form_html() }} is markup, as Tornado's module writes it. */
+    if (n->kind == TC_T_EXPR && tc_tpl_only_xsrf_form(n->text, n->len))
+      n->kind = TC_T_RAW;
     char *code = tc_tpl_rewrite(prog, n, n->text, n->len, n->code_pos, d);
     free(n->text);
     n->text = code;
@@ -131,6 +134,35 @@ static void rewrite_code(tc_program *prog, tc_tnode *n, tc_diags *d)
   }
   for (int i = 0; i < n->nkids; i++)
     rewrite_code(prog, n->kids[i], d);
+}
+
+/* Whether a file included somewhere under `n` needs the request. */
+static bool includes_need_req(const tc_tnode *n)
+{
+  for (int i = 0; i < n->nkids; i++) {
+    const tc_tnode *k = n->kids[i];
+    if ((k->kind == TC_T_INCLUDE && k->target && k->target->needs_req) ||
+        includes_need_req(k))
+      return true;
+  }
+  return false;
+}
+
+/* A file needs the request if its code calls xsrf_form_html() or a file
+ * it includes or extends needs it: spread until nothing changes (no
+ * recursion, so cycles, reported already, cost nothing). */
+static void spread_needs_req(tc_program *prog)
+{
+  for (bool changed = true; changed;) {
+    changed = false;
+    for (int i = 0; i < prog->ntfiles; i++) {
+      tc_tfile *f = prog->tfiles[i];
+      const tc_tfile *parent = f->extends ? f->extends->target : NULL;
+      if (!f->needs_req &&
+          ((parent && parent->needs_req) || includes_need_req(&f->root)))
+        f->needs_req = changed = true;
+    }
+  }
 }
 
 void tc_check_templates(tc_program *prog, tc_diags *d)
@@ -147,4 +179,5 @@ void tc_check_templates(tc_program *prog, tc_diags *d)
     check_file_blocks(prog->tfiles[i], d);
     rewrite_code(prog, &prog->tfiles[i]->root, d);
   }
+  spread_needs_req(prog);
 }

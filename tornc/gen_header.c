@@ -124,6 +124,25 @@ static void gen_args_struct(tc_buf *out, const char *app, const tc_route *r)
   tc_buf_printf(out, "};\n");
 }
 
+/* One prototype per hook, with tn_hooks_t's member type, at the line
+ * naming the function: a function of another type is a C error there. */
+static void gen_hook_prototypes(tc_buf *out, const tc_program *prog)
+{
+  const char *sep = "\n/* The hooks (tn_hooks_t), written by the user. */\n";
+  for (int i = 0; i < TC_NHOOKS; i++) {
+    const tc_hook *h = &prog->hooks[i];
+    if (!h->fn)
+      continue;
+    tc_buf_printf(out, "%s#line %d ", sep, h->fn_pos.line);
+    tc_gen_c_string(out, h->fn_pos.file->name);
+    const char *ret = tc_hook_types[i].ret;
+    tc_buf_printf(out, "\n%s%s%s%s;\n", ret,
+                  ret[strlen(ret) - 1] == '*' ? "" : " ", h->fn,
+                  tc_hook_types[i].params);
+    sep = "";
+  }
+}
+
 /* One prototype per handler, at the line of the first route naming it. */
 static void gen_prototypes(tc_buf *out, const tc_program *prog,
                            const tc_gen_paths *paths)
@@ -143,6 +162,7 @@ static void gen_prototypes(tc_buf *out, const tc_program *prog,
                     "\nvoid %s(tn_req_t *req, const struct %s_%s_args *args);\n",
                     r->handler, app, r->name);
   }
+  gen_hook_prototypes(out, prog);
   tc_gen_template_protos(out, prog);
   tc_buf_printf(out, "#line %d ", next_line(out));
   tc_gen_c_string(out, paths->header);

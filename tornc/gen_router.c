@@ -9,7 +9,8 @@
  * - The URL builders: APP_url_ROUTE() (typed) and APP__reverse_ROUTE() (by
  *   name, from text), both through APP__url_ROUTE(); and a validator per
  *   distinct slug, uuid or inline pattern, itself a small re2c automaton.
- * - APP_app, APP_routes and APP_route_names.
+ * - APP_app, APP_routes and APP_route_names; the hooks and, when a route
+ *   sets its own body limit, APP__body_limit() that finds it.
  *
  * The matcher relies on tn_match_cb's contract: path[len] is readable and
  * is NUL, '?' or ' '. No parameter or literal holds one of those bytes and
@@ -627,6 +628,15 @@ static void gen_convert(tc_buf *out, const tc_seg *s, int k)
   }
 }
 
+/* What runs before every handler (the XSRF check, the prepare hook, the
+ * login check: tn__before_handler), with the route's TN_ROUTE_* flags;
+ * when it has answered the request, the handler is not called. */
+static void gen_before_handler(tc_buf *out, const tc_route *r)
+{
+  tc_buf_printf(out, "    if (tn__before_handler(req, %s))\n      return 0;\n",
+                r->attrs.authenticated ? "TN_ROUTE_AUTHENTICATED" : "0");
+}
+
 /* The case of route `r` in the dispatcher's switch. */
 static void gen_dispatch_case(tc_buf *out, const tc_program *prog,
                               const tc_route *r)
@@ -635,7 +645,9 @@ static void gen_dispatch_case(tc_buf *out, const tc_program *prog,
   tc_buf_printf(out, "  case ");
   gen_route_id(out, app, r);
   if (r->pattern->nparams == 0) {
-    tc_buf_printf(out, ":\n    %s(req);\n    return 0;\n", r->handler);
+    tc_buf_printf(out, ":\n");
+    gen_before_handler(out, r);
+    tc_buf_printf(out, "    %s(req);\n    return 0;\n", r->handler);
     return;
   }
   const tc_route *owner = tc_gen_handler_owner(prog, r);
@@ -644,6 +656,7 @@ static void gen_dispatch_case(tc_buf *out, const tc_program *prog,
   for (int i = 0; i < r->pattern->nsegs; i++)
     if (r->pattern->segs[i].kind == TC_SEG_PARAM)
       gen_convert(out, &r->pattern->segs[i], k++);
+  gen_before_handler(out, r);
   tc_buf_printf(out, "    %s(req, &args);\n    return 0;\n  }\n", r->handler);
 }
 
@@ -760,6 +773,132 @@ static void gen_dispatch(tc_buf *out, const tc_program *prog)
                      "  }\n}\n");
 }
 
+/* ---- Settings ------------------------------------------------------------ */
+
+/* static const tn_hooks_t APP__hooks = {...}; false if there is no hook. */
+static bool gen_hooks(tc_buf *out, const tc_program *prog)
+{
+  bool any = false;
+  for (int i = 0; i < TC_NHOOKS; i++) {
+    const tc_hook *h = &prog->hooks[i];
+    if (!h->fn)
+      continue;
+    if (!any)
+      tc_buf_printf(out, "\n/* The app's hooks. */\n"
+                         "static const tn_hooks_t %s__hooks = {\n",
+                    tc_program_app(prog));
+    tc_buf_printf(out, "  .%s = %s,\n", tc_hook_types[i].name, h->fn);
+    any = true;
+  }
+  if (any)
+    tc_buf_printf(out, "};\n");
+  return any;
+}
+
+/* APP__body_limit(), tn_app_t.route_body_limit: the limit of the route a
+ * request's method and path select, found by APP_match() as the
+ * dispatcher would. False (and nothing written) when no route has one. */
+static bool gen_body_limit(tc_buf *out, const tc_program *prog)
+{
+  const char *app = tc_program_app(prog);
+  bool any = false;
+  for (int i = 0; i < prog->nroutes; i++) {
+    const tc_route *r = prog->routes[i];
+    if (r->redirect || !r->attrs.max_body_size)
+      continue;
+    if (!any) {
+      tc_buf_printf(out,
+                    "\n/* The body limit of the route a request selects, or "
+                    "0 for the app's. */\n"
+                    "static uint64_t %s__body_limit(unsigned method, "
+                    "const char *path, size_t len)\n{\n"
+                    "  tn_str_t caps[",
+                    app);
+      tc_gen_upper(out, app);
+      tc_buf_printf(out, "_MAX_PARAMS];\n  unsigned allow;\n"
+                         "  switch (%s_match(method, path, len, caps, "
+                         "&allow)) {\n",
+                    app);
+    }
+    tc_buf_printf(out, "  case ");
+    gen_route_id(out, app, r);
+    tc_buf_printf(out, ":\n    return UINT64_C(%llu);\n",
+                  (unsigned long long)r->attrs.max_body_size);
+    any = true;
+  }
+  if (any)
+    tc_buf_printf(out, "  default:\n    return 0;\n  }\n}\n");
+  return any;
+}
+
+/* The path of a route without parameters: its literal text. */
+static void gen_route_path(tc_buf *out, const tc_route *r)
+{
+  tc_buf path = {0};
+  for (int i = 0; i < r->pattern->nsegs; i++)
+    tc_buf_putn(&path, r->pattern->segs[i].text, r->pattern->segs[i].len);
+  tc_gen_c_string(out, path.data ? path.data : "");
+  tc_buf_free(&path);
+}
+
+/* The TN_APP_* flags of the settings. */
+static void gen_app_flags(tc_buf *out, const tc_program *prog)
+{
+  const struct {
+    bool on;
+    const char *name;
+  } flags[] = {
+      {prog->slash_redirect, "TN_APP_SLASH_REDIRECT"},
+      {prog->xsrf_cookies, "TN_APP_XSRF_COOKIES"},
+      {prog->compress_response, "TN_APP_COMPRESS"},
+  };
+  const char *sep = "";
+  for (size_t i = 0; i < sizeof flags / sizeof flags[0]; i++) {
+    if (!flags[i].on)
+      continue;
+    tc_buf_printf(out, "%s%s", sep, flags[i].name);
+    sep = " | ";
+  }
+  if (!*sep)
+    tc_buf_printf(out, "0");
+}
+
+/* const tn_app_t APP_app = {...}; */
+static void gen_app(tc_buf *out, const tc_program *prog)
+{
+  const char *app = tc_program_app(prog);
+  bool hooks = gen_hooks(out, prog);
+  bool limits = gen_body_limit(out, prog);
+  tc_buf_printf(out,
+                "\nconst tn_app_t %s_app = {\n"
+                "  .name = \"%s\",\n"
+                "  .dispatch = %s__dispatch,\n"
+                "  .match = %s_match,\n"
+                "  .routes = %s_routes,\n"
+                "  .nroutes = ",
+                app, app, app, app, app);
+  tc_gen_upper(out, app);
+  tc_buf_printf(out, "_ROUTE_COUNT,\n  .flags = ");
+  gen_app_flags(out, prog);
+  tc_buf_printf(out, ",\n");
+  if (hooks)
+    tc_buf_printf(out, "  .hooks = &%s__hooks,\n", app);
+  if (prog->login_url || prog->login_route) {
+    tc_buf_printf(out, "  .login_url = ");
+    if (prog->login_url)
+      tc_gen_c_string(out, prog->login_url);
+    else
+      gen_route_path(out, tc_route_named(prog, prog->login_route));
+    tc_buf_printf(out, ",\n");
+  }
+  if (prog->max_body_size)
+    tc_buf_printf(out, "  .max_body_size = UINT64_C(%llu),\n",
+                  (unsigned long long)prog->max_body_size);
+  if (limits)
+    tc_buf_printf(out, "  .route_body_limit = %s__body_limit,\n", app);
+  tc_buf_printf(out, "};\n");
+}
+
 static void gen_tables(tc_buf *out, const tc_program *prog)
 {
   const char *app = tc_program_app(prog);
@@ -778,13 +917,8 @@ static void gen_tables(tc_buf *out, const tc_program *prog)
       tc_buf_printf(out, "  {\"%s\", %d, %s__reverse_%s},\n", r->name,
                     r->pattern->nparams, app, r->name);
   }
-  tc_buf_printf(out,
-                "};\n\nconst tn_app_t %s_app = {\"%s\", %s__dispatch, "
-                "%s_match, %s_routes,\n  ",
-                app, app, app, app, app);
-  tc_gen_upper(out, app);
-  tc_buf_printf(out, "_ROUTE_COUNT, %s};\n",
-                prog->slash_redirect ? "TN_APP_SLASH_REDIRECT" : "0");
+  tc_buf_printf(out, "};\n");
+  gen_app(out, prog);
 }
 
 void tc_gen_routes(tc_buf *out, const tc_program *prog, int *rule_lines)

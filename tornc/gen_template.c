@@ -308,14 +308,17 @@ static void gen_params_line(tc_buf *out, const tc_template *t)
 }
 
 /* The two public functions of a template: where they write, and how a
- * render starts there. */
+ * render starts there. A template that needs the request (it calls
+ * xsrf_form_html()) gets it in render_string too, after `out`. */
 static const struct {
   const char *suffix; /* APP_render<suffix>_NAME */
   const char *first;  /* the first parameter */
+  const char *first_req; /* ... when the template needs the request */
   const char *begin;  /* the call that starts the render */
 } entries[] = {
-    {"", "tn_req_t *req", "tn__tpl_begin_req(&tt, req)"},
-    {"_string", "tn_buf_t *out", "tn__tpl_begin(&tt, out)"},
+    {"", "tn_req_t *req", "tn_req_t *req", "tn__tpl_begin_req(&tt, req)"},
+    {"_string", "tn_buf_t *out", "tn_buf_t *out, tn_req_t *req",
+     "tn__tpl_begin(&tt, out)"},
 };
 
 /* #line, then "RET NAME(FIRST, PARAMS)" with the params as declared. */
@@ -332,15 +335,17 @@ static void gen_entry(tc_buf *out, const char *app, const tc_template *t,
                       int e, bool body)
 {
   tc_buf name = {0};
+  bool req = t->file && t->file->needs_req;
   tc_buf_printf(&name, "%s_render%s_%s", app, entries[e].suffix, t->name);
-  gen_signature(out, t, "int ", name.data, entries[e].first);
+  gen_signature(out, t, "int ", name.data,
+                req ? entries[e].first_req : entries[e].first);
   tc_buf_free(&name);
   if (!body) {
     tc_buf_printf(out, ";\n");
     return;
   }
-  tc_buf_printf(out, "\n{\n  tn_tpl_t tt;\n  %s;\n  %s__tpl_%s(&tt",
-                entries[e].begin, app, t->name);
+  tc_buf_printf(out, "\n{\n  tn_tpl_t tt;\n  %s;\n  %s__tpl_%s(&tt%s",
+                entries[e].begin, app, t->name, req ? ", req" : "");
   for (int i = 0; i < t->nparams; i++)
     tc_buf_printf(out, ", %s", t->param_names[i]);
   tc_buf_printf(out, ");\n  return tn__tpl_end(&tt);\n}\n");
@@ -360,7 +365,9 @@ static void gen_template(tc_buf *out, const tc_program *prog,
   tc_buf fn = {0};
   tc_buf_printf(&fn, "%s__tpl_%s", app, t->name);
   tc_buf_printf(out, "\n/* template %s: %s */\n", t->name, t->path);
-  gen_signature(out, t, "static void ", fn.data, "tn_tpl_t *_tt");
+  gen_signature(out, t, "static void ", fn.data,
+                t->file->needs_req ? "tn_tpl_t *_tt, tn_req_t *_tt_req"
+                                   : "tn_tpl_t *_tt");
   tc_buf_printf(out, "\n{\n");
   for (int i = 0; i < t->nparams; i++)
     tc_buf_printf(out, "  (void)%s;\n", t->param_names[i]);

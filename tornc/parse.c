@@ -77,6 +77,10 @@ void tc_program_free(tc_program *prog)
     free(prog->statics[i]->root);
     free(prog->statics[i]);
   }
+  for (int i = 0; i < TC_NHOOKS; i++)
+    free(prog->hooks[i].fn);
+  free(prog->login_url);
+  free(prog->login_route);
   tc_tfiles_free(prog);
   free(prog->templates);
   free(prog->statics);
@@ -190,13 +194,14 @@ void tc_act_add_route(tc_parser *ps, tc_route *route)
   route->id = route->redirect ? p->nredirects++ : p->nnamed++;
 }
 
-/* route ::= ROUTE ID methods pattern ARROW ID SEMI */
+/* route ::= ROUTE ID methods pattern ARROW ID attrs SEMI */
 tc_route *tc_act_route(tc_parser *ps, tc_token *kw, tc_token *name,
                        unsigned methods, tc_pattern *pattern,
-                       tc_token *handler)
+                       tc_token *handler, const tc_attrs *attrs)
 {
   (void)ps;
   tc_route *r = tc_xcalloc(1, sizeof *r);
+  r->attrs = *attrs;
   r->pos = kw->pos;
   r->name = token_text(name);
   r->name_pos = name->pos;
@@ -230,26 +235,187 @@ tc_route *tc_act_redirect(tc_parser *ps, tc_token *kw, tc_pattern *pattern,
   return r;
 }
 
-/* decl ::= TRAILING_SLASH ID SEMI */
+static bool token_is(const tc_token *tok, const char *word)
+{
+  return tok->len == strlen(word) && memcmp(tok->text, word, tok->len) == 0;
+}
+
+/* Marks the once-per-program declaration `s`, made by keyword `kw`; false
+ * (reported, with a note at the first) if it was made already. */
+static bool set_once(tc_parser *ps, tc_setting *s, const tc_token *kw)
+{
+  if (s->set) {
+    tc_error(ps->diags, kw->pos, "'%.*s' is set more than once",
+             (int)kw->len, kw->text);
+    tc_note(ps->diags, s->pos, "it is first set here");
+    return false;
+  }
+  *s = (tc_setting){true, kw->pos};
+  return true;
+}
+
+/* decl ::= TRAILING_SLASH policy SEMI */
 void tc_act_trailing_slash(tc_parser *ps, tc_token *kw, tc_token *policy)
 {
   tc_program *p = ps->prog;
-  bool redirect = policy->len == 8 && memcmp(policy->text, "redirect", 8) == 0;
-  bool strict = policy->len == 6 && memcmp(policy->text, "strict", 6) == 0;
-  if (!redirect && !strict) {
+  bool redirect = token_is(policy, "redirect");
+  if (!redirect && !token_is(policy, "strict")) {
     tc_error(ps->diags, policy->pos,
              "unknown trailing_slash policy '%.*s' (known: strict, redirect)",
              (int)policy->len, policy->text);
     return;
   }
-  if (p->slash_set) {
-    tc_error(ps->diags, kw->pos, "'trailing_slash' is set more than once");
-    tc_note(ps->diags, p->slash_pos, "it is first set here");
+  if (set_once(ps, &p->slash_decl, kw))
+    p->slash_redirect = redirect;
+}
+
+/* decl ::= XSRF_COOKIES ID SEMI | COMPRESS_RESPONSE ID SEMI */
+void tc_act_switch(tc_parser *ps, tc_token *kw, tc_token *value)
+{
+  tc_program *p = ps->prog;
+  bool on = token_is(value, "on");
+  if (!on && !token_is(value, "off")) {
+    tc_error(ps->diags, value->pos, "'%.*s' is 'on' or 'off', not '%.*s'",
+             (int)kw->len, kw->text, (int)value->len, value->text);
     return;
   }
-  p->slash_set = true;
-  p->slash_pos = kw->pos;
-  p->slash_redirect = redirect;
+  bool xsrf = kw->kind == TK_XSRF_COOKIES;
+  if (set_once(ps, xsrf ? &p->xsrf_decl : &p->compress_decl, kw))
+    *(xsrf ? &p->xsrf_cookies : &p->compress_response) = on;
+}
+
+/* A login URL goes into a Location header as it is: printable ASCII
+ * without spaces. Reports the first byte that is not, at its column. */
+static bool check_login_url(tc_parser *ps, const tc_token *url)
+{
+  if (url->str_len == 0) {
+    tc_error(ps->diags, url->pos, "empty login_url");
+    return false;
+  }
+  for (size_t i = 0; i < url->str_len; i++) {
+    unsigned char c = (unsigned char)url->str[i];
+    tc_pos at = tc_pos_add(url->pos, url->str_cols[i] - url->pos.col);
+    if (c == ' ')
+      tc_error(ps->diags, at, "space in login_url (write it as %%20)");
+    else if (c >= 0x80)
+      tc_error(ps->diags, at,
+               "non-ASCII byte in login_url (percent-encode it)");
+    else if (c < 0x20 || c == 0x7f)
+      tc_error(ps->diags, at, "control character 0x%02x in login_url", c);
+    else
+      continue;
+    return false;
+  }
+  return true;
+}
+
+/* decl ::= LOGIN_URL STRING SEMI | LOGIN_URL ID SEMI */
+void tc_act_login_url(tc_parser *ps, tc_token *kw, tc_token *value)
+{
+  tc_program *p = ps->prog;
+  bool url = value->kind == TK_STRING;
+  if ((!url || check_login_url(ps, value)) &&
+      set_once(ps, &p->login_decl, kw)) {
+    p->login_pos = value->pos;
+    if (url) {
+      p->login_url = value->str;
+      value->str = NULL;
+    } else {
+      p->login_route = token_text(value);
+    }
+  }
+  tc_token_free(value);
+}
+
+/* The bytes of a size token, "8M" or "1024": digits, then K, M or G (or
+ * k, m, g) for 2^10, 2^20, 2^30. Reports a bad unit, 0 or overflow. */
+static bool parse_size(tc_parser *ps, const tc_token *kw,
+                       const tc_token *tok, uint64_t *out)
+{
+  uint64_t n = 0;
+  size_t i = 0;
+  bool big = false;
+  for (; i < tok->len && tok->text[i] >= '0' && tok->text[i] <= '9'; i++) {
+    unsigned d = (unsigned)(tok->text[i] - '0');
+    big |= n > (UINT64_MAX - d) / 10;
+    n = n * 10 + d;
+  }
+  int shift = 0;
+  if (i + 1 == tok->len)
+    shift = strchr("Kk", tok->text[i])   ? 10
+            : strchr("Mm", tok->text[i]) ? 20
+            : strchr("Gg", tok->text[i]) ? 30
+                                         : -1;
+  else if (i < tok->len)
+    shift = -1;
+  if (shift < 0) {
+    tc_error(ps->diags, tok->pos,
+             "bad size '%.*s' (digits, then K, M or G for KiB, MiB or GiB)",
+             (int)tok->len, tok->text);
+    return false;
+  }
+  big |= shift && n > UINT64_MAX >> shift;
+  if (big)
+    tc_error(ps->diags, tok->pos, "%.*s '%.*s' is too large", (int)kw->len,
+             kw->text, (int)tok->len, tok->text);
+  else if (n == 0)
+    tc_error(ps->diags, tok->pos,
+             "%.*s cannot be 0 (it would refuse every body)", (int)kw->len,
+             kw->text);
+  if (big || n == 0)
+    return false;
+  *out = n << shift;
+  return true;
+}
+
+/* decl ::= MAX_BODY_SIZE size SEMI */
+void tc_act_max_body_size(tc_parser *ps, tc_token *kw, tc_token *size)
+{
+  tc_program *p = ps->prog;
+  uint64_t n;
+  if (parse_size(ps, kw, size, &n) && set_once(ps, &p->body_decl, kw))
+    p->max_body_size = n;
+}
+
+const tc_hook_type tc_hook_types[TC_NHOOKS] = {
+    [TC_HOOK_PREPARE] = {"prepare", "int", "(tn_req_t *req)"},
+    [TC_HOOK_ON_FINISH] = {"on_finish", "void", "(tn_req_t *req)"},
+    [TC_HOOK_CURRENT_USER] = {"current_user", "void *", "(tn_req_t *req)"},
+    [TC_HOOK_WRITE_ERROR] = {"write_error", "void",
+                             "(tn_req_t *req, int status, const char *detail)"},
+};
+
+/* decl ::= hook ARROW ID SEMI */
+void tc_act_hook(tc_parser *ps, tc_token *hook, tc_token *fn)
+{
+  int i = 0;
+  while (i < TC_NHOOKS - 1 && !token_is(hook, tc_hook_types[i].name))
+    i++;
+  tc_hook *h = &ps->prog->hooks[i];
+  if (!set_once(ps, &h->decl, hook))
+    return;
+  h->fn = token_text(fn);
+  h->fn_pos = fn->pos;
+}
+
+/* attrs ::= attrs AUTHENTICATED | attrs MAX_BODY_SIZE size */
+void tc_act_attr(tc_parser *ps, tc_attrs *attrs, tc_token *word,
+                 tc_token *size)
+{
+  bool auth = word->kind == TK_AUTHENTICATED;
+  bool given = auth ? attrs->authenticated : attrs->max_body_size != 0;
+  tc_pos *at = auth ? &attrs->auth_pos : &attrs->body_pos;
+  if (given) {
+    tc_error(ps->diags, word->pos, "'%.*s' is given more than once",
+             (int)word->len, word->text);
+    tc_note(ps->diags, *at, "it is first given here");
+    return;
+  }
+  if (auth)
+    attrs->authenticated = true;
+  else if (!parse_size(ps, word, size, &attrs->max_body_size))
+    return;
+  *at = word->pos;
 }
 
 /* prefix_open ::= PREFIX STRING LBRACE
@@ -446,12 +612,12 @@ void tc_methods_text(tc_buf *b, unsigned mask)
 }
 
 /* Writes "X", "X or Y", "X, Y or Z" for the token kinds in `set`. */
-static void expected_list(tc_buf *b, unsigned set)
+static void expected_list(tc_buf *b, uint64_t set)
 {
   int total = 0, done = 0;
-  for (int k = 1; k < 32; k++)
+  for (int k = 1; k < 64; k++)
     total += (set >> k) & 1;
-  for (int k = 1; k < 32; k++) {
+  for (int k = 1; k < 64; k++) {
     if (!((set >> k) & 1))
       continue;
     done++;
@@ -465,7 +631,7 @@ static void expected_list(tc_buf *b, unsigned set)
  * token: where a missing ';' or '->' belongs. After a complete declaration
  * there is nothing to point after, so the unexpected token is shown. */
 void tc_act_syntax_error(tc_parser *ps, const tc_token *tok,
-                         unsigned expected)
+                         uint64_t expected)
 {
   ps->syntax_error = true;
   if (ps->recovering)
@@ -473,7 +639,12 @@ void tc_act_syntax_error(tc_parser *ps, const tc_token *tok,
   ps->recovering = true;
 
   tc_buf msg = {0};
-  if (expected) {
+  if (expected >> TK_ROUTE & 1) {
+    /* Every declaration keyword would fit here: naming them all would
+     * bury the point. */
+    tc_buf_printf(&msg, "expected a declaration ('route', 'static', "
+                        "'template', a setting, ...)");
+  } else if (expected) {
     tc_buf_printf(&msg, "expected ");
     expected_list(&msg, expected);
   } else {

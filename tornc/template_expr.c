@@ -11,6 +11,7 @@
  *                         the file's content computed now
  *   json_encode(v) url_escape(s) squeeze(s) xhtml_escape(s)
  *                         runtime calls given the render's scratch memory
+ *   xsrf_form_html()      tn_xsrf_form_html() given the render's request
  *
  * A helper name after '.' or '->' is a member, not a helper. String and
  * character literals are skipped whole. It also reads the template's C
@@ -182,6 +183,32 @@ static size_t rewrite_static(tc_program *prog, tc_buf *out, const char *s,
   return close + 1;
 }
 
+/* xsrf_form_html(): the runtime's call, given the request the render was
+ * given; returns the index of the ')' (copied as it is). */
+static size_t rewrite_xsrf(tc_buf *out, const char *s, size_t n, size_t i,
+                           const tc_tnode *node, tc_pos base, tc_diags *d)
+{
+  size_t close = skip_blanks(s, n, i);
+  if (close >= n || s[close] != ')')
+    tc_error(d, pos_in(s, close, base), "xsrf_form_html() takes no argument");
+  tc_buf_printf(out, "tn_xsrf_form_html(_tt_req");
+  node->file->needs_req = true;
+  return close < n && s[close] == ')' ? close : i;
+}
+
+bool tc_tpl_only_xsrf_form(const char *s, size_t n)
+{
+  static const char name[] = "xsrf_form_html";
+  size_t i = skip_blanks(s, n, 0);
+  if (n - i < sizeof name - 1 || memcmp(s + i, name, sizeof name - 1) != 0)
+    return false;
+  i = skip_blanks(s, n, i + sizeof name - 1);
+  if (i >= n || s[i] != '(')
+    return false;
+  i = skip_blanks(s, n, i + 1);
+  return i < n && s[i] == ')' && skip_blanks(s, n, i + 1) == n;
+}
+
 char *tc_tpl_rewrite(tc_program *prog, const tc_tnode *node, const char *s,
                      size_t n, tc_pos base, tc_diags *d)
 {
@@ -217,6 +244,10 @@ char *tc_tpl_rewrite(tc_program *prog, const tc_tnode *node, const char *s,
     }
     if (call && len == 10 && memcmp(s + i, "static_url", 10) == 0) {
       i = rewrite_static(prog, &out, s, n, paren + 1, node, base, d);
+      continue;
+    }
+    if (call && len == 14 && memcmp(s + i, "xsrf_form_html", 14) == 0) {
+      i = rewrite_xsrf(&out, s, n, paren + 1, node, base, d);
       continue;
     }
     bool helper = false;

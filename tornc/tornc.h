@@ -277,6 +277,14 @@ typedef struct {
                    with the same key match the same paths */
 } tc_pattern;
 
+/* The attributes written after a route's handler. */
+typedef struct {
+  bool authenticated;     /* `authenticated` */
+  tc_pos auth_pos;        /* where it is written */
+  uint64_t max_body_size; /* `max_body_size SIZE`, in bytes; 0 if not */
+  tc_pos body_pos;        /* where it is written */
+} tc_attrs;
+
 /* A `route` or `redirect` declaration: one rule of the automaton. */
 typedef struct {
   tc_pos pos;          /* the `route` or `redirect` keyword */
@@ -292,6 +300,7 @@ typedef struct {
   char *target;        /* redirects: the route redirected to */
   tc_pos target_pos;
   int status;          /* redirects: 301 302 303 307 308 */
+  tc_attrs attrs;      /* routes: the attributes */
 } tc_route;
 
 /* A name with its position: an `app` or `include` declaration. */
@@ -299,6 +308,38 @@ typedef struct {
   char *text;
   tc_pos pos;
 } tc_name;
+
+/* A declaration allowed once per program: whether and where it was made. */
+typedef struct {
+  bool set;
+  tc_pos pos; /* its first word */
+} tc_setting;
+
+/* The hooks, in the order of tn_hooks_t's members. */
+enum {
+  TC_HOOK_PREPARE,
+  TC_HOOK_ON_FINISH,
+  TC_HOOK_CURRENT_USER,
+  TC_HOOK_WRITE_ERROR,
+  TC_NHOOKS
+};
+
+/* What a hook is called and its C function type, as in tn_hooks_t:
+ * `RET NAME PARAMS`, e.g. "int", "(tn_req_t *req)". */
+typedef struct {
+  const char *name;
+  const char *ret;
+  const char *params;
+} tc_hook_type;
+
+extern const tc_hook_type tc_hook_types[TC_NHOOKS];
+
+/* `HOOK -> FUNCTION;` */
+typedef struct {
+  tc_setting decl; /* the hook's word */
+  char *fn;        /* the user's function, NULL when the hook is not set */
+  tc_pos fn_pos;
+} tc_hook;
 
 /* The whole program, gathered from every input file in order. */
 typedef struct {
@@ -310,9 +351,20 @@ typedef struct {
   int nroutes, croutes;
   int nnamed;          /* how many of them are routes */
   int nredirects;      /* and how many redirects */
+  /* The settings, each with its declaration (tc_setting *_decl). */
   bool slash_redirect; /* trailing_slash redirect; */
-  tc_pos slash_pos;    /* the first trailing_slash declaration */
-  bool slash_set;
+  tc_setting slash_decl;
+  bool xsrf_cookies;   /* xsrf_cookies on; */
+  tc_setting xsrf_decl;
+  bool compress_response; /* compress_response on; */
+  tc_setting compress_decl;
+  char *login_url;     /* login_url "URL"; */
+  char *login_route;   /* login_url ROUTE; (check.c finds the route) */
+  tc_pos login_pos;    /* the URL or route name */
+  tc_setting login_decl;
+  uint64_t max_body_size; /* max_body_size SIZE; in bytes, 0 if not set */
+  tc_setting body_decl;
+  tc_hook hooks[TC_NHOOKS];
   tc_file **files;     /* every file read (inputs, imports, templates and
                           the static files static_url() hashed), owned */
   int nfiles, cfiles;
@@ -401,10 +453,17 @@ void tc_act_import(tc_parser *ps, tc_token *path);
 void tc_act_trailing_slash(tc_parser *ps, tc_token *kw, tc_token *policy);
 void tc_act_prefix_push(tc_parser *ps, tc_token *prefix);
 void tc_act_prefix_pop(tc_parser *ps);
+void tc_act_switch(tc_parser *ps, tc_token *kw, tc_token *value);
+void tc_act_login_url(tc_parser *ps, tc_token *kw, tc_token *value);
+void tc_act_max_body_size(tc_parser *ps, tc_token *kw, tc_token *size);
+void tc_act_hook(tc_parser *ps, tc_token *hook, tc_token *fn);
 void tc_act_add_route(tc_parser *ps, tc_route *route);
 tc_route *tc_act_route(tc_parser *ps, tc_token *kw, tc_token *name,
                        unsigned methods, tc_pattern *pattern,
-                       tc_token *handler);
+                       tc_token *handler, const tc_attrs *attrs);
+/* Adds attribute `word` (with its `size`, NULL for none) to `attrs`. */
+void tc_act_attr(tc_parser *ps, tc_attrs *attrs, tc_token *word,
+                 tc_token *size);
 tc_route *tc_act_redirect(tc_parser *ps, tc_token *kw, tc_pattern *pattern,
                           tc_token *target, tc_token *status);
 unsigned tc_act_method(tc_parser *ps, unsigned methods, tc_token *word);
@@ -412,8 +471,10 @@ void tc_act_template(tc_parser *ps, tc_token *kw, tc_token *name,
                      tc_token *params, tc_token *path);
 void tc_act_static(tc_parser *ps, tc_token *kw, tc_token *prefix,
                    tc_token *dir);
+/* `expected`: the set of token kinds (bit k for kind k) the parser could
+ * have taken instead. */
 void tc_act_syntax_error(tc_parser *ps, const tc_token *tok,
-                         unsigned expected);
+                         uint64_t expected);
 
 /* Splits a STRING token into a pattern (pattern.c), reporting each error at
  * its exact column, with `prefix` (may be empty) put before it. Takes
@@ -432,6 +493,8 @@ void tc_check(const tc_program *prog, const tc_file *first, tc_diags *diags);
 
 /* The route a redirect leads to, or NULL. */
 const tc_route *tc_redirect_target(const tc_program *prog, const tc_route *r);
+/* The route called `name`, or NULL. */
+const tc_route *tc_route_named(const tc_program *prog, const char *name);
 
 /* Runs re2c (-W) on the generated router of a checked program and reports
  * what it finds as errors at the routes: a route no path can reach (with a
@@ -534,6 +597,9 @@ struct tc_tfile {
   tc_tnode *extends;  /* the {% extends %} node, or NULL */
   bool loading;       /* being parsed: an include of it is a cycle */
   bool bad;           /* had errors */
+  bool needs_req;     /* its code, or that of a file it includes or
+                         extends, calls xsrf_form_html(): a render needs
+                         the request (check_template.c) */
 };
 
 /* Reads and parses the template file `path` (and what it extends and
@@ -551,9 +617,15 @@ int tc_tpl_ancestors(tc_tfile *t, tc_tfile **out, int max);
 void tc_check_templates(tc_program *prog, tc_diags *d);
 
 /* The C code of a template node with its helpers rewritten into runtime
- * calls; reports unknown routes and missing static files. */
+ * calls; reports unknown routes and missing static files. A call of
+ * xsrf_form_html() becomes one of tn_xsrf_form_html(_tt_req), the request
+ * a render of the node's file must then be given (n->file->needs_req is
+ * set). */
 char *tc_tpl_rewrite(tc_program *prog, const tc_tnode *n, const char *code,
                      size_t len, tc_pos pos, tc_diags *d);
+/* Whether `code` is a call of xsrf_form_html() and nothing else: the
+ * markup it returns is written as it is, even by {{ }}. */
+bool tc_tpl_only_xsrf_form(const char *code, size_t len);
 /* The names declared by a C parameter list, or -1 after an error. */
 int tc_c_param_names(const char *params, char ***names);
 

@@ -167,7 +167,8 @@ static int reverse_home(char *out, size_t size, const tn_str_t *args) {
 
 static const tn_route_t routes[] = {{"home", 0, reverse_home},
                                     {"post", 1, reverse_post}};
-static const tn_app_t app = {"blog", NULL, NULL, routes, 2, 0};
+static const tn_app_t app = {
+    .name = "blog", .routes = routes, .nroutes = 2};
 
 static void test_reverse_by_name(void **state) {
   (void)state;

@@ -97,6 +97,29 @@ static void test_keywords_and_identifiers(void **state)
   lexed_free(l);
 }
 
+/* The words of settings, hooks and attributes are tokens of their own
+ * (the parser takes them as identifiers where no keyword fits), longer
+ * words are identifiers; digits then letters are one size token. */
+static void test_setting_words_and_sizes(void **state)
+{
+  (void)state;
+  lexed *l = lex("xsrf_cookies compress_response login_url max_body_size\n"
+                 "prepare on_finish current_user write_error authenticated\n"
+                 "prepared xsrf_cookie 8M 64 16k 2fast 7");
+  int kinds[] = {TK_XSRF_COOKIES, TK_COMPRESS_RESPONSE, TK_LOGIN_URL,
+                 TK_MAX_BODY_SIZE, TK_PREPARE, TK_ON_FINISH,
+                 TK_CURRENT_USER, TK_WRITE_ERROR, TK_AUTHENTICATED,
+                 TK_ID, TK_ID, TK_SIZE, TK_NUMBER, TK_SIZE, TK_SIZE,
+                 TK_NUMBER, 0};
+  assert_int_equal(l->n, 17);
+  for (int i = 0; i < 17; i++)
+    assert_int_equal(l->toks[i].kind, kinds[i]);
+  expect_tok(l, 11, TK_SIZE, 3, 22, "8M");
+  expect_tok(l, 14, TK_SIZE, 3, 32, "2fast");
+  assert_int_equal(l->diags.n, 0);
+  lexed_free(l);
+}
+
 static void test_lines_columns_comments(void **state)
 {
   (void)state;
@@ -212,6 +235,9 @@ static void test_kind_names(void **state)
   assert_string_equal(tc_token_kind_name(TK_SEMI), "';'");
   assert_string_equal(tc_token_kind_name(TK_ARROW), "'->'");
   assert_string_equal(tc_token_kind_name(TK_ID), "identifier");
+  assert_string_equal(tc_token_kind_name(TK_AUTHENTICATED),
+                      "'authenticated'");
+  assert_string_equal(tc_token_kind_name(TK_SIZE), "size");
   assert_string_equal(tc_token_kind_name(0), "end of input");
 }
 
@@ -220,6 +246,7 @@ int main(void)
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_declaration),
       cmocka_unit_test(test_keywords_and_identifiers),
+      cmocka_unit_test(test_setting_words_and_sizes),
       cmocka_unit_test(test_lines_columns_comments),
       cmocka_unit_test(test_string_escapes),
       cmocka_unit_test(test_empty_string),

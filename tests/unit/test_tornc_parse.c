@@ -209,8 +209,8 @@ static void test_syntax_error_messages(void **state)
                     "route b GET \"/\" ->");
   assert_int_equal(p->diags.n, 5);
   expect_diag(p, 0, TC_ERROR, 1, 1,
-              "expected 'app', 'include', 'route', 'redirect', 'prefix', 'import', "
-              "'trailing_slash', 'template' or 'static' before 'hello'");
+              "expected a declaration ('route', 'static', 'template', a "
+              "setting, ...) before 'hello'");
   expect_diag(p, 1, TC_ERROR, 2, 4, "expected identifier before ';'");
   expect_diag(p, 2, TC_ERROR, 3, 8, "expected string before 'x'");
   expect_diag(p, 3, TC_ERROR, 4, 8, "expected identifier before string \"/\"");
