@@ -31,7 +31,7 @@ RE2C      = re2c
 RE2CFLAGS = -W --no-generation-date --no-version
 LEMON     = lemon
 LEMPAR    = /usr/share/lemon/lempar.c
-LIBS      = -luv_a -ljansson -lpthread -ldl -lrt
+LIBS      = -luv_a -ljansson -lcrypto -lpthread -ldl -lrt
 
 GEN      = $(BUILD)/gen
 OBJ      = $(BUILD)/obj

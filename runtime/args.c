@@ -1,11 +1,13 @@
 /* args.c -- request arguments with Tornado's semantics: get_argument,
- * get_arguments and their query-only and body-only variants.
+ * get_arguments and their query-only and body-only variants, and the
+ * uploaded files that come with them.
  *
  * Arguments come from the query string and, when the Content-Type says
- * application/x-www-form-urlencoded, from the body. Each source is parsed
- * once, on first use, into a list in the request arena (most handlers
- * never ask, and pay nothing). Parsing follows what Tornado does, step by
- * step, so that an app ported from it sees the same values:
+ * application/x-www-form-urlencoded or multipart/form-data (multipart.c),
+ * from the body. Each source is parsed once, on first use, into a list in
+ * the request arena (most handlers never ask, and pay nothing). Parsing
+ * follows what Tornado does, step by step, so that an app ported from it
+ * sees the same values:
  *   - urllib's parse_qsl(keep_blank_values=True): split on '&' only, skip
  *     empty pieces, split each at its first '=' ("a" is a with value ""),
  *     '+' is a space, %XX is decoded and a malformed escape ("%zz", a lone
@@ -14,7 +16,10 @@
  *     \f \r become spaces, then leading and trailing whitespace goes
  *     (strip=True), Unicode spaces encoded in UTF-8 included.
  * Tornado answers 400 to a value that is not UTF-8; here the bytes pass
- * through (see torn.h). */
+ * through (see torn.h). It also answers 400 to a malformed multipart body
+ * before the handler runs; here the first reader of the body's arguments
+ * or files does, so a handler that never reads them is never failed by a
+ * junk body. */
 #include <limits.h>
 
 #include "internal.h"
@@ -46,7 +51,7 @@ static size_t form_decode(char *out, const char *in, size_t n) {
  * str.isspace: ASCII \t \n \v \f \r, 0x1C-0x1F and space, and the Unicode
  * spaces U+0085, U+00A0, U+1680, U+2000-U+200A, U+2028, U+2029, U+202F,
  * U+205F and U+3000 in UTF-8. */
-static size_t space_at(const unsigned char *p, const unsigned char *end) {
+size_t tn__space_at(const unsigned char *p, const unsigned char *end) {
   size_t left = (size_t)(end - p);
   if (left == 0)
     return 0;
@@ -70,28 +75,25 @@ static size_t space_at(const unsigned char *p, const unsigned char *end) {
 /* The length of the whitespace character that ends [start, end), or 0.
  * An ASCII byte never occurs inside a UTF-8 sequence, so the last byte
  * alone decides the one-byte case. */
-static size_t space_before(const unsigned char *start,
-                           const unsigned char *end) {
+size_t tn__space_before(const unsigned char *start,
+                        const unsigned char *end) {
   size_t have = (size_t)(end - start);
   for (size_t k = 1; k <= 3 && k <= have; k++)
-    if (space_at(end - k, end) == k)
+    if (tn__space_at(end - k, end) == k)
       return k;
   return 0;
 }
 
-/* get_argument's cleaning, in place: control characters (all but the
- * whitespace ones) become spaces -- a NUL included, so a value is a whole
- * C string -- then whitespace is stripped from both ends. Returns where
- * the value now starts; *len is its new length. */
-static char *clean_value(char *v, size_t *len) {
+/* A NUL becomes a space too, so a cleaned value is a whole C string. */
+char *tn__arg_clean(char *v, size_t *len) {
   unsigned char *p = (unsigned char *)v, *end = p + *len;
   for (unsigned char *c = p; c < end; c++)
     if (*c <= 0x08 || (*c >= 0x0e && *c <= 0x1f))
       *c = ' ';
   size_t k;
-  while ((k = space_at(p, end)) > 0)
+  while ((k = tn__space_at(p, end)) > 0)
     p += k;
-  while ((k = space_before(p, end)) > 0)
+  while ((k = tn__space_before(p, end)) > 0)
     end -= k;
   *len = (size_t)(end - p);
   return (char *)p;
@@ -142,7 +144,7 @@ size_t tn__form_parse(tn_str_t in, tn__arg_t *items, char *text) {
     text += len + 1;
 
     len = form_decode(text, value, (size_t)(stop - value));
-    char *v = clean_value(text, &len);
+    char *v = tn__arg_clean(text, &len);
     v[len] = '\0';
     a->value = v;
     a->value_len = (uint32_t)len;
@@ -188,22 +190,36 @@ static bool media_type_is(tn_str_t v, const char *type) {
   return i == v.len || v.ptr[i] == ';' || v.ptr[i] == ' ' || v.ptr[i] == '\t';
 }
 
-/* The body's arguments. Only a form body has any (multipart/form-data and
- * its files are to come, here). A body with a Content-Encoding is left
- * alone, as Tornado does: it would be compressed bytes, not a form. */
-static int parse_body(tn_req_t *req, tn__args_t *out) {
-  out->items = NULL;
-  out->n = 0;
+/* The body's arguments and files. Only a form body has any. A body with a
+ * Content-Encoding is left alone: it would be compressed bytes, not a
+ * form. A malformed multipart body is remembered in body_error and has
+ * nothing; the readers answer 400 for it. */
+static int parse_body(tn_req_t *req) {
+  static const tn__args_t no_args;
+  static const tn__files_t no_files;
+  req->body_args = no_args;
+  req->files = no_files;
+  req->body_error = NULL;
   if (tn_req_header(req, "Content-Encoding").ptr)
     return 0;
-  if (media_type_is(tn_req_header(req, "Content-Type"),
-                    "application/x-www-form-urlencoded"))
-    return parse_into(req, req->body, out);
-  return 0;
+  tn_str_t type = tn_req_header(req, "Content-Type");
+  if (media_type_is(type, "application/x-www-form-urlencoded"))
+    return parse_into(req, req->body, &req->body_args);
+  if (!media_type_is(type, "multipart/form-data"))
+    return 0;
+  int err = tn__multipart_parse(req, type, &req->body_args, &req->files,
+                                &req->body_error);
+  if (err == TN_EINVAL) {
+    req->body_args = no_args; /* all or nothing, as Tornado */
+    req->files = no_files;
+    return 0;
+  }
+  return err;
 }
 
-/* Parse the sources in `which` (TN__ARGS_*) not parsed yet. After a
- * failure nothing is marked, so a later call tries again. */
+/* Parse the sources in `which` (TN__ARGS_*) not parsed yet. After running
+ * out of memory nothing is marked, so a later call tries again; a
+ * malformed body is parsed once and is TN_EINVAL for every reader. */
 static int ensure_parsed(tn_req_t *req, unsigned which) {
   unsigned todo = which & ~req->args_parsed;
   if (todo & TN__ARGS_QUERY) {
@@ -213,12 +229,24 @@ static int ensure_parsed(tn_req_t *req, unsigned which) {
     req->args_parsed |= TN__ARGS_QUERY;
   }
   if (todo & TN__ARGS_BODY) {
-    int err = parse_body(req, &req->body_args);
+    int err = parse_body(req);
     if (err)
       return err;
     req->args_parsed |= TN__ARGS_BODY;
   }
+  if ((which & TN__ARGS_BODY) && req->body_error)
+    return TN_EINVAL;
   return 0;
+}
+
+/* Answers the failure of a reader, as the exception Tornado would raise
+ * there would: 400 naming what is wrong with the body, else 500. */
+static int answer_failure(tn_req_t *req, int err) {
+  if (err == TN_EINVAL)
+    tn__response_error_detail(req, 400, req->body_error);
+  else
+    tn__response_error(req, 500, 0);
+  return err;
 }
 
 static bool name_is(const tn__arg_t *a, const char *name, size_t len) {
@@ -250,7 +278,7 @@ static size_t collect(const tn__args_t *args, const char *name, size_t len,
 }
 
 /* The last value of `name` in the sources `which` (the body's come after
- * the query's), or NULL in *value. Fails only for memory. */
+ * the query's), or NULL in *value. Fails only as ensure_parsed. */
 static int find_last(tn_req_t *req, unsigned which, const char *name,
                      const char **value) {
   *value = NULL;
@@ -265,22 +293,21 @@ static int find_last(tn_req_t *req, unsigned which, const char *name,
   return 0;
 }
 
-/* get_argument and its variants. Out of memory, the request is answered
- * 500 and NULL tells the handler to return: Tornado's MemoryError would
- * end the handler the same way. */
+/* get_argument and its variants. A failure is answered and NULL tells
+ * the handler to return: Tornado's exception would end it the same way. */
 static const char *get_one(tn_req_t *req, unsigned which, const char *name,
                            const char *def) {
   const char *value;
-  if (find_last(req, which, name, &value)) {
-    tn__response_error(req, 500, 0);
+  int err = find_last(req, which, name, &value);
+  if (err) {
+    answer_failure(req, err);
     return NULL;
   }
   return value ? value : def;
 }
 
-static int get_all(tn_req_t *req, unsigned which, const char *name,
-                   const char ***values) {
-  *values = NULL;
+static int collect_all(tn_req_t *req, unsigned which, const char *name,
+                       const char ***values) {
   int err = ensure_parsed(req, which);
   if (err)
     return err;
@@ -306,6 +333,13 @@ static int get_all(tn_req_t *req, unsigned which, const char *name,
     k += collect(b, name, len, out + k);
   *values = out;
   return (int)k;
+}
+
+static int get_all(tn_req_t *req, unsigned which, const char *name,
+                   const char ***values) {
+  *values = NULL;
+  int n = collect_all(req, which, name, values);
+  return n < 0 ? answer_failure(req, n) : n;
 }
 
 /* --- The API ------------------------------------------------------------- */
@@ -341,8 +375,9 @@ int tn_get_body_arguments(tn_req_t *req, const char *name,
 const char *tn_require_argument(tn_req_t *req, const char *name) {
   static const char prefix[] = "Missing argument ";
   const char *value;
-  if (find_last(req, TN__ARGS_QUERY | TN__ARGS_BODY, name, &value)) {
-    tn__response_error(req, 500, 0);
+  int err = find_last(req, TN__ARGS_QUERY | TN__ARGS_BODY, name, &value);
+  if (err) {
+    answer_failure(req, err);
     return NULL;
   }
   if (value)
@@ -356,4 +391,66 @@ const char *tn_require_argument(tn_req_t *req, const char *name) {
   }
   tn__response_error_detail(req, 400, detail);
   return NULL;
+}
+
+/* --- Uploaded files ------------------------------------------------------ */
+
+int tn_get_all_files(tn_req_t *req, const tn_file_t **files) {
+  *files = NULL;
+  int err = ensure_parsed(req, TN__ARGS_BODY);
+  if (err)
+    return answer_failure(req, err);
+  if (req->files.n > INT_MAX)
+    return answer_failure(req, TN_ERANGE);
+  *files = req->files.n ? req->files.items : NULL;
+  return (int)req->files.n;
+}
+
+/* The files of field `name`: a slice of the list when they were sent one
+ * after the other (the usual case), else copies gathered in request
+ * memory. */
+static int files_named(tn_req_t *req, const char *name,
+                       const tn_file_t **files) {
+  const tn__files_t *f = &req->files;
+  size_t len = strlen(name), n = 0, first = 0, last = 0;
+  for (size_t i = 0; i < f->n; i++) {
+    if (f->name_lens[i] != len || memcmp(f->items[i].name, name, len) != 0)
+      continue;
+    if (n++ == 0)
+      first = i;
+    last = i;
+  }
+  if (n == 0)
+    return 0;
+  if (n > INT_MAX)
+    return TN_ERANGE;
+  if (last - first + 1 == n) {
+    *files = &f->items[first];
+    return (int)n;
+  }
+  tn_file_t *out = tn_req_alloc(req, n * sizeof *out);
+  if (!out)
+    return TN_ENOMEM;
+  size_t k = 0;
+  for (size_t i = first; i <= last; i++)
+    if (f->name_lens[i] == len && memcmp(f->items[i].name, name, len) == 0)
+      out[k++] = f->items[i];
+  *files = out;
+  return (int)n;
+}
+
+int tn_get_files(tn_req_t *req, const char *name, const tn_file_t **files) {
+  *files = NULL;
+  int err = ensure_parsed(req, TN__ARGS_BODY);
+  int n = err ? err : files_named(req, name, files);
+  return n < 0 ? answer_failure(req, n) : n;
+}
+
+/* --- The end of a request ------------------------------------------------ */
+
+void tn__args_release(tn_req_t *req) {
+  /* The lists live in the arena and go with it; args_parsed is cleared
+   * when the request object is used again. */
+  json_decref(req->json_body);
+  req->json_body = NULL;
 }

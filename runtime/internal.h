@@ -66,6 +66,18 @@ static inline int tn__hex_value(unsigned char c) {
 
 /* --- HTTP/1.1 request head parser (http1_parse.re) ---------------------- */
 
+#define TN__MAX_TARGET 8192 /* a longer request-target -> 414 */
+
+/* Whether c may be in a token (RFC 9110 5.6.2): a field name, a method, a
+ * transfer coding, a chunk extension. */
+static inline bool tn__is_tchar(unsigned char c) {
+  if ((c | 0x20) >= 'a' && (c | 0x20) <= 'z')
+    return true;
+  if (c >= '0' && c <= '9')
+    return true;
+  return c && strchr("!#$%&'*+-.^_`|~", c) != NULL;
+}
+
 typedef struct {
   tn_str_t name;
   tn_str_t value;
@@ -77,7 +89,14 @@ enum {
   TN__HEAD_TRANSFER_ENCODING = 1u << 1,
   TN__HEAD_CLOSE = 1u << 2,      /* Connection: close */
   TN__HEAD_KEEP_ALIVE = 1u << 3, /* Connection: keep-alive */
-  TN__HEAD_HOST = 1u << 4
+  TN__HEAD_HOST = 1u << 4,
+  /* the body is chunked (tn__chunked_decode); never with CONTENT_LENGTH */
+  TN__HEAD_CHUNKED = 1u << 5,
+  /* "Expect: 100-continue" in an HTTP/1.1 request: send "HTTP/1.1 100
+   * Continue" before reading a body that has not arrived yet */
+  TN__HEAD_EXPECT_CONTINUE = 1u << 6,
+  TN__HEAD_ABSOLUTE = 1u << 7, /* absolute-form target: see `authority` */
+  TN__HEAD_ASTERISK = 1u << 8  /* "OPTIONS * HTTP/1.1" */
 };
 
 /* Results of tn__http1_parse besides an HTTP status for errors. */
@@ -94,16 +113,28 @@ typedef struct {
   int state;      /* re2c storable state; -1 at a token boundary */
   int cond;       /* re2c condition: request line or header lines */
   unsigned accept; /* re2c yyaccept */
+  unsigned pending; /* what on_head_end still has to judge */
   const char *start; /* first byte of this request */
   const char *tok;   /* first byte of the current token */
   const char *cur;   /* next byte to scan */
   const char *mar;   /* re2c backtracking marker */
   const char *lim;   /* end of input; *lim == 0 */
 
+  /* The head size limit, empty lines before the request line included:
+   * TN__MAX_HEAD after init; the caller may lower or raise it (the
+   * max_header_size option) before the first tn__http1_parse. */
+  uint32_t max_head;
+
   /* results, valid after TN__PARSE_DONE */
   tn_str_t method;
   unsigned method_bit; /* TN_METHOD_* */
-  tn_str_t target;
+  tn_str_t target;     /* as sent */
+  /* The target's path and query: the whole target in origin-form (and
+   * "*" in asterisk-form); in absolute-form what follows the authority,
+   * which is empty or starts with '/', '?' or '#' (an empty path means
+   * "/"). A fragment, which clients should not send, is left in. */
+  tn_str_t origin;
+  tn_str_t authority;      /* host[:port] of an absolute-form target */
   int minor_version;       /* HTTP/1.x */
   unsigned flags;          /* TN__HEAD_* */
   uint64_t content_length; /* valid with TN__HEAD_CONTENT_LENGTH */
@@ -114,10 +145,61 @@ typedef struct {
 /* Start parsing a request whose first byte is at `start`. */
 void tn__http1_init(tn__http1_t *p, const char *start, const char *lim);
 /* Scan what has arrived. Returns TN__PARSE_DONE, TN__PARSE_AGAIN or the
- * HTTP status to answer a bad request with (400, 431, 501). */
+ * status to answer a bad request with, after which the connection must
+ * close (the next request's start is unknown):
+ *   400  malformed, or ambiguous framing (both Content-Length and
+ *        Transfer-Encoding, chunked not last, Transfer-Encoding in 1.0...)
+ *   414  the request line is longer than max_head, or the target than
+ *        TN__MAX_TARGET
+ *   417  an Expect other than 100-continue
+ *   431  the head is longer than max_head, or has too many lines
+ *   501  a transfer coding other than chunked; CONNECT
+ *   505  a well-formed HTTP version other than 1.0 and 1.1
+ * It returns 414/431 itself as soon as more than max_head bytes have
+ * arrived without the head ending, so the caller needs no check of its
+ * own. Of two faults in one head, which is reported may depend on how the
+ * bytes were split only when one of them is the size limit. */
 int tn__http1_parse(tn__http1_t *p);
+/* The status for a head that has outgrown its limit before ending: 414
+ * while the request line is still being read (or its target was too long),
+ * else 431. */
+int tn__http1_too_long(const tn__http1_t *p);
 /* The bytes moved from `from` to `to`: shift every pointer in `p`. */
 void tn__http1_rebase(tn__http1_t *p, const char *from, const char *to);
+
+/* --- Chunked request bodies (http1_chunked.c) ---------------------------- */
+
+#define TN__MAX_CHUNK_LINE 4096 /* a chunk-size line, extensions and CRLF
+                                   included -> 400 */
+
+/* An incremental decoder of the chunked coding (RFC 9112 7.1). Its state
+ * holds no pointer, so the caller may move the bytes between calls. */
+typedef struct {
+  uint64_t left;        /* data bytes of the current chunk not yet decoded */
+  uint32_t line;        /* bytes of the current size line / trailer section */
+  uint32_t max_trailer; /* the trailer section's limit -> 431 */
+  uint8_t state;        /* private to http1_chunked.c */
+  uint8_t digits;       /* significant digits of the chunk size so far */
+} tn__chunked_t;
+
+/* Ready to decode a body; max_trailer is TN__MAX_HEAD, which the caller
+ * may change (to its max_head, say) before the first call. */
+void tn__chunked_init(tn__chunked_t *d);
+/* Decodes the raw bytes [*in, end): chunk data is moved down to *out and
+ * *out advanced, so the decoded body stays contiguous, starting where the
+ * raw one started, ahead of the bytes not decoded yet; *in is advanced past
+ * everything consumed (*out <= *in always). Extensions are checked and
+ * ignored; trailer fields are checked like header fields and discarded.
+ * Returns TN__PARSE_DONE once the last chunk and the trailer section have
+ * ended (*in is then the first byte of the next request), TN__PARSE_AGAIN
+ * when every byte has been consumed and more are needed, or 400 for bad
+ * framing (431 for a trailer section over max_trailer); then the
+ * connection must close. The body size limit is the caller's: the decoded
+ * length so far is *out minus where the body started, and `left` says how
+ * much more the current chunk has announced, to refuse it (413) before it
+ * arrives. */
+int tn__chunked_decode(tn__chunked_t *d, char **out, const char **in,
+                       const char *end);
 
 /* --- Request arguments (args.c) ----------------------------------------- */
 
@@ -155,6 +237,42 @@ enum {
 size_t tn__form_size(tn_str_t in, size_t *text_size);
 size_t tn__form_parse(tn_str_t in, tn__arg_t *items, char *text);
 
+/* get_argument's cleaning of a value of `*len` bytes, in place: control
+ * characters but \t \n \v \f \r become spaces, then whitespace is
+ * stripped from both ends. Returns where the value now starts and sets
+ * *len to its new length. */
+char *tn__arg_clean(char *v, size_t *len);
+
+/* The length of the whitespace character at p / ending at end (0 if
+ * none), as Python's str.isspace, the Unicode spaces in UTF-8 included. */
+size_t tn__space_at(const unsigned char *p, const unsigned char *end);
+size_t tn__space_before(const unsigned char *start, const unsigned char *end);
+
+/* Frees what the request's arguments and bodies hold outside its arena
+ * (the JSON body) and leaves the fields ready for the next request: the
+ * worker calls it when a request ends. */
+void tn__args_release(tn_req_t *req);
+
+/* --- Request bodies (multipart.c, json_body.c) --------------------------- */
+
+/* The uploaded files of a multipart/form-data body, in the order sent;
+ * name_lens[i] is the length of items[i].name, which may hold a NUL. */
+typedef struct {
+  tn_file_t *items;
+  size_t *name_lens;
+  size_t n;
+} tn__files_t;
+
+/* Parses the request body as multipart/form-data, `content_type` being
+ * its Content-Type header, as Tornado's parse_body_arguments does: the
+ * fields are appended to `args` (values cleaned), the files to `files`,
+ * all in request memory. Returns 0, TN_ENOMEM, or TN_EINVAL with *why
+ * set to the reason (static text, "Invalid multipart/form-data: ...");
+ * after a failure the lists hold what was parsed before it. */
+int tn__multipart_parse(tn_req_t *req, tn_str_t content_type,
+                        tn__args_t *args, tn__files_t *files,
+                        const char **why);
+
 /* --- Requests and responses -------------------------------------------- */
 
 typedef struct tn__conn_s tn__conn_t;
@@ -178,6 +296,9 @@ struct tn_req_s {
   tn__conn_t *conn;
   tn_req_t *next_free; /* the worker's pool list */
   uint64_t start_ns;   /* uv_hrtime() when its first byte was read */
+  /* tn_req_remote_ip() (remote.c), found on first use; "" until then, so
+   * tn__req_acquire empties it for the next request */
+  char remote_ip[INET6_ADDRSTRLEN];
 
   /* tn_current_user(), asked of the app's hook once */
   void *current_user;
@@ -199,6 +320,23 @@ struct tn_req_s {
   unsigned args_parsed;
   tn__args_t query_args;
   tn__args_t body_args;
+  /* with body_args: a multipart body's files, and why the body is
+   * malformed (the 400 every reader of it answers) or NULL */
+  tn__files_t files;
+  const char *body_error;
+  /* tn_get_json_body's value, owned until tn__args_release drops it */
+  json_t *json_body;
+
+  /* its cookies and XSRF token (cookie.c, xsrf.c), made on first use in
+   * arena memory; tn__cookies_reset forgets them for the next request */
+  bool cookies_parsed;      /* `cookies` holds the Cookie headers' pairs */
+  bool xsrf_known;          /* the xsrf_* fields below are set */
+  size_t ncookies;
+  struct tn__cookie_s *cookies;
+  int xsrf_version;         /* of the `_xsrf` cookie read; 0: a new token */
+  int64_t xsrf_time;        /* the token's timestamp */
+  tn_str_t xsrf_raw;        /* the unmasked token */
+  const char *xsrf_token;   /* tn_xsrf_token(), once asked */
 
   /* the response */
   int status;
@@ -231,12 +369,36 @@ void tn__route(tn_req_t *req);
 /* "200 OK" for a status, or NULL when the runtime has no reason phrase. */
 const char *tn__status_line(int status, size_t *len);
 
-/* --- Handlers (handler.c, xsrf.c, url.c) -------------------------------- */
+/* --- Handlers (handler.c, cookie.c, signed_cookie.c, xsrf.c, url.c) ------ */
 
 /* The XSRF check of a request to a handler (xsrf.c): 0 when it may go on
  * (a safe method, or a token matching the `_xsrf` cookie), else 403 after
  * answering it. */
 int tn__xsrf_check(tn_req_t *req);
+
+/* One cookie of a Cookie header: the name as sent (whitespace stripped,
+ * possibly empty), the value unquoted and NUL-terminated. */
+typedef struct tn__cookie_s {
+  tn_str_t name;
+  tn_str_t value;
+} tn__cookie_t;
+
+/* Tornado's parse_cookie over one Cookie header, in the order sent (a
+ * lookup takes the last of a name, as its dict does). `items` has room
+ * for tn__cookie_room(header) entries and *text for header.len +
+ * tn__cookie_room(header) bytes; *text is moved past what was used.
+ * Returns the count. */
+size_t tn__cookie_room(tn_str_t header);
+size_t tn__cookie_parse(tn_str_t header, tn__cookie_t *items, char **text);
+/* The value of cookie `name` as Tornado's get_cookie finds it, or
+ * {NULL, 0}. Returns 0, or TN_ENOMEM (nothing answered). */
+int tn__cookie_value(tn_req_t *req, const char *name, tn_str_t *value);
+/* Forget the cookies and XSRF token of the request a pooled one was. */
+void tn__cookies_reset(tn_req_t *req);
+/* The version of a signed value or XSRF token as Tornado's
+ * _signed_value_version_re reads it (a number without leading zero, '|',
+ * no newline after but a last one), saturated at 1000; 0: no version. */
+int tn__signed_version(const char *s, size_t n);
 
 /* Writes `n` bytes at `in` to `out` as a query-string value, as Python's
  * urllib.parse.quote_plus: ASCII letters, digits and "_.-~" as they are,
@@ -271,17 +433,30 @@ void tn__conn_close(tn__conn_t *c);
 
 /* --- Workers (worker.c) ------------------------------------------------- */
 
+#define TN__MAX_WORKERS 256 /* --workers, and what 0 (one per core) gets */
+#define TN__CLF_DATE_SIZE 32 /* "22/Nov/2026:10:00:00 +0000" and a NUL */
+
+/* tn_serve runs one worker in its own thread and each other one in a
+ * thread of its own, every one with its own SO_REUSEPORT listener, so the
+ * kernel spreads the connections and nothing mutable is shared. */
 struct tn__worker_s {
   uv_loop_t loop;
   uv_tcp_t listener;
   uv_signal_t sigint;
   uv_signal_t sigterm;
+  uv_signal_t sighup;    /* worker 0, with an access log file: reopen it */
+  uv_async_t wakeup;     /* another thread asks this loop to stop */
   uv_timer_t date_timer;
   uv_timer_t stop_timer; /* the graceful stop's deadline */
+  uv_thread_t thread;    /* workers 1.. only */
+  unsigned id;           /* 0: the thread that called tn_serve */
+  bool sighup_on;        /* `sighup` was started */
   const tn_app_t *app;
   const tn_options_t *opts;
   char date[40]; /* "Date: Sun, 06 Nov 1994 08:49:37 GMT\r\n" */
   size_t date_len;
+  char log_date[TN__CLF_DATE_SIZE]; /* the access log's, with `date` */
+  tn__buf_t access;      /* access log lines not written yet (log.c) */
   unsigned nconns;
   bool stopping;
   tn_req_t *free_reqs;          /* the request pool */
@@ -292,6 +467,65 @@ struct tn__worker_s {
 
 tn_req_t *tn__req_acquire(tn__worker_t *w);
 void tn__req_release(tn__worker_t *w, tn_req_t *req);
+
+/* --- Logging (log.c, remote.c) ------------------------------------------ */
+
+/* The server log's threshold (tn_log): TN_LOG_*, set by tn_serve before
+ * any worker runs. */
+void tn__log_set_level(int level);
+
+/* The access log: one file per process, opened by tn_serve with
+ * O_APPEND, written by every worker from a buffer of its own. */
+#define TN__ACCESS_FLUSH (16 * 1024) /* a worker writes its lines here */
+
+/* Opens `path` ("-": stderr) for appending; 0, or a negative error after
+ * logging why. */
+int tn__access_open(const char *path);
+/* Opens the file again under the same descriptor (after a rotation:
+ * SIGHUP); 0 or a negative error, logged. */
+int tn__access_reopen(void);
+void tn__access_close(void);
+/* Writes the worker's buffered lines (every second, and at the end). */
+void tn__access_flush(tn__worker_t *w);
+/* Logs one completed request: conn.c calls it once its response has
+ * been queued, `body_bytes` the body's length on the wire. Nothing is done
+ * without --access-log. */
+void tn__access_log(tn__worker_t *w, const tn_req_t *req,
+                    uint64_t body_bytes);
+
+/* One access log line, in Common Log Format and the request time:
+ *   HOST - - [DATE] "METHOD TARGET HTTP/1.x" STATUS BYTES SECONDS
+ * `host` "" is written "-", `bytes` 0 too (CLF's "no body"). */
+typedef struct {
+  const char *host;     /* the client address */
+  const char *date;     /* from tn__clf_date */
+  tn_str_t method;      /* as sent */
+  tn_str_t target;      /* as sent */
+  int minor_version;    /* HTTP/1.x */
+  int status;
+  uint64_t bytes;       /* body bytes sent */
+  uint64_t duration_ns; /* first byte read to response queued */
+} tn__access_entry_t;
+
+/* The most bytes tn__access_line can write for `e`: every byte of the
+ * method and target escaped. */
+size_t tn__access_line_max(const tn__access_entry_t *e);
+/* Writes the line, '\n' included, to `out` (tn__access_line_max(e)
+ * bytes) and returns its length. Bytes of the method and target outside
+ * printable ASCII, '"' and '\\' are written \xHH, so a request cannot
+ * end a line or a field early. */
+size_t tn__access_line(char *out, const tn__access_entry_t *e);
+/* Formats time `t` (seconds since the epoch) at `utc_offset` seconds east
+ * of UTC as CLF does: "22/Nov/2026:10:00:00 +0100". */
+void tn__clf_date(char out[TN__CLF_DATE_SIZE], int64_t t, long utc_offset);
+
+/* Tornado's HTTPServer(xheaders=True) rule, applied to a parsed head: the
+ * X-Real-IP header if there is one, else the last comma-separated address
+ * of the X-Forwarded-For header(s), surrounding whitespace stripped. When
+ * that is a valid IPv4 or IPv6 address (inet_pton) it is copied to `out`
+ * and true returned; else (none sent, malformed, several X-Real-IP
+ * headers) false: the peer's address stands. */
+bool tn__xheaders_ip(char out[INET6_ADDRSTRLEN], const tn__http1_t *head);
 
 /* --- Static files (static.c) ------------------------------------------- */
 

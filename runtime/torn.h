@@ -108,20 +108,25 @@ void *tn_req_alloc(tn_req_t *req, size_t size);
 /* --- Request arguments -------------------------------------------------- */
 
 /* Tornado's get_argument and friends, over the query string and a body
- * sent as application/x-www-form-urlencoded (the type compared
- * case-insensitively, parameters such as "; charset=UTF-8" allowed; any
- * other body, or one with a Content-Encoding, has no arguments).
+ * sent as application/x-www-form-urlencoded or multipart/form-data (the
+ * type compared case-insensitively, parameters such as "; charset=UTF-8"
+ * allowed; any other body, or one with a Content-Encoding, has no
+ * arguments).
  *
- * Both are parsed as Tornado does (urllib's parse_qsl with
- * keep_blank_values=True): pieces split on '&' only, empty ones skipped;
- * "a" alone is `a` with the value ""; "=x" is the argument named ""; '+'
- * is a space and %XX a byte, in names and values; a malformed escape
- * ("%zz", a lone '%') is kept as written. Each value is then cleaned as
- * get_argument(strip=True) does: control characters but \t \n \v \f \r
- * become spaces (a decoded "%00" too, so a value is always a whole C
- * string), and leading and trailing whitespace is stripped -- ASCII and
- * the Unicode spaces in UTF-8. Names are compared byte for byte, case
- * sensitive, and are neither cleaned nor stripped.
+ * The query and a urlencoded body are parsed as Tornado does (urllib's
+ * parse_qsl with keep_blank_values=True): pieces split on '&' only, empty
+ * ones skipped; "a" alone is `a` with the value ""; "=x" is the argument
+ * named ""; '+' is a space and %XX a byte, in names and values; a
+ * malformed escape ("%zz", a lone '%') is kept as written. Each value is
+ * then cleaned as get_argument(strip=True) does: control characters but
+ * \t \n \v \f \r become spaces (a decoded "%00" too, so a value is always
+ * a whole C string), and leading and trailing whitespace is stripped --
+ * ASCII and the Unicode spaces in UTF-8. Names are compared byte for
+ * byte, case sensitive, and are neither cleaned nor stripped. The fields
+ * of a multipart body (its parts without a filename; see Uploaded files
+ * below for how it is read) are body arguments too: the name is the
+ * part's `name` parameter, the value the part's content, cleaned the same
+ * way.
  *
  * Unlike Tornado, which answers 400 to a value that is not UTF-8, the
  * bytes pass through as sent: check them before handing them to anything
@@ -129,12 +134,22 @@ void *tn_req_alloc(tn_req_t *req, size_t size);
  *
  * Each source is parsed once, on the first call that needs it; values are
  * NUL-terminated, in request memory (tn_req_alloc), valid until the
- * request ends. */
+ * request ends.
+ *
+ * A call that fails has answered the request -- replacing anything the
+ * handler set or wrote before -- and returns NULL or a negative count:
+ * the handler then just returns. It fails out of memory (500) and, when
+ * it reads the body, for a malformed multipart body: 400 with the reason
+ * in the error page ("400: Bad Request (Invalid multipart/form-data: no
+ * final boundary)"), from every call that reads the body. Tornado answers
+ * that 400 before the handler runs; here a handler that never reads the
+ * body's arguments or files is never failed by it (a GET with a junk
+ * body), and the query-only calls never are. */
 
 /* The last value of argument `name` from the query string and the body
  * (a body value wins: it comes after the query's), or `def` when there is
- * none. Out of memory it answers 500 and returns NULL: the handler then
- * just returns. */
+ * none; NULL after a failure (above). With a NULL `def`, NULL is also "no
+ * such argument": when that matters, pass a default to compare with. */
 const char *tn_get_argument(tn_req_t *req, const char *name, const char *def);
 /* The same from the query string only (get_query_argument) or the body
  * only (get_body_argument). */
@@ -145,8 +160,9 @@ const char *tn_get_body_argument(tn_req_t *req, const char *name,
 
 /* All the values of `name`, in order, the query's first then the body's
  * (get_arguments). Returns their count and sets *values to an array of
- * them in request memory (NULL when the count is 0), or returns TN_ENOMEM
- * (*values NULL). Nothing is answered on failure. */
+ * them in request memory (NULL when the count is 0); after a failure
+ * (above) TN_ENOMEM, or TN_EINVAL for a malformed body, with *values
+ * NULL. */
 int tn_get_arguments(tn_req_t *req, const char *name, const char ***values);
 /* The same from the query string only, or the body only. */
 int tn_get_query_arguments(tn_req_t *req, const char *name,
@@ -157,10 +173,92 @@ int tn_get_body_arguments(tn_req_t *req, const char *name,
 /* A required argument (get_argument without a default): its last value,
  * as tn_get_argument; or NULL after answering 400 with "Missing argument
  * NAME" in the error page (Tornado's MissingArgumentError), which replaces
- * anything the handler set or wrote before. NULL means the request has
- * been answered: the handler just returns. Present with an empty value
- * ("?q=" or "?q") is present: "" is returned. */
+ * anything the handler set or wrote before, or after a failure (above).
+ * NULL means the request has been answered: the handler just returns.
+ * Present with an empty value ("?q=" or "?q") is present: "" is
+ * returned. */
 const char *tn_require_argument(tn_req_t *req, const char *name);
+
+/* --- Uploaded files ----------------------------------------------------- */
+
+/* The files of a multipart/form-data body (Tornado's request.files): its
+ * parts whose Content-Disposition has a non-empty `filename`. A form's
+ * <input type="file" name="photo" multiple> sends one part per file, all
+ * named "photo".
+ *
+ * The body is read as Tornado 6.2's parse_multipart_form_data reads it:
+ *   - the boundary B is the Content-Type's first "boundary=" parameter,
+ *     double quotes around it removed (the parameters are split on ';'
+ *     only; "boundary" is case sensitive);
+ *   - the parts are what precedes the LAST "--B--" (what follows it, an
+ *     epilogue, is ignored), split on "--B\r\n" -- a delimiter followed
+ *     by a bare LF is no delimiter. Every non-empty piece must be a part,
+ *     so anything before the first delimiter (a preamble) is malformed
+ *     unless it reads as a part itself;
+ *   - a part is header lines (UTF-8, each ended by CRLF or a bare LF; a
+ *     line starting with whitespace continues the one before), an empty
+ *     line (CRLF CRLF), the content, and the CRLF that the next delimiter
+ *     follows, which is not part of the content;
+ *   - its Content-Disposition must be `form-data` (exactly, lower case)
+ *     with a non-empty `name` parameter; header and parameter names are
+ *     compared case-insensitively. A parameter value may be quoted (a ';'
+ *     inside the quotes does not split, \" is a quote) or, RFC 2231,
+ *     encoded (filename*=UTF-8''%E2%82%AC.txt, which wins over a plain
+ *     filename) and continued (filename*0=, filename*1*=...). Its charset
+ *     may be UTF-8, US-ASCII or ISO-8859-1 (what is not valid in it
+ *     becomes U+FFFD); any other is read as Python reads a charset it
+ *     does not know, a byte per character as in ISO-8859-1 (Python knows
+ *     more: windows-1252, Shift_JIS...). Python's quirks are kept: an
+ *     encoded value keeps a backslash before each \ and " it holds, and a
+ *     character beyond U+00FF sent raw in one reads as its \uXXXX;
+ *   - a non-empty `filename` makes the part a file; anything else is a
+ *     field, a body argument (above).
+ * Anything else -- an empty body included: it has no final boundary --
+ * is malformed, and the whole body is refused: 400 from the first call
+ * that reads the body (see Request arguments).
+ *
+ * A file's name, filename and content type are NUL-terminated UTF-8 in
+ * request memory (a NUL sent inside one, raw or as %00, ends it early);
+ * its body points into the request body, any bytes, NULs included, never
+ * copied. All are valid until the request ends. The filename is whatever
+ * the client sent: it may hold '/', "..", anything; never use it as a
+ * path without checking it. */
+typedef struct {
+  const char *name;         /* the form field's name; never empty */
+  const char *filename;     /* decoded; never empty */
+  const char *content_type; /* the part's Content-Type, or
+                               "application/unknown" when it has none */
+  tn_str_t body;            /* the content */
+} tn_file_t;
+
+/* The files sent for field `name`, in the order sent (request.files[name]
+ * in Tornado): returns their count and sets *files to an array of them
+ * (NULL when the count is 0). After a failure (see Request arguments) it
+ * returns TN_ENOMEM, or TN_EINVAL for a malformed body, with *files NULL:
+ * the request has been answered, the handler just returns. */
+int tn_get_files(tn_req_t *req, const char *name, const tn_file_t **files);
+/* Every file of the body, whatever its field, in the order sent; returns
+ * as tn_get_files. */
+int tn_get_all_files(tn_req_t *req, const tn_file_t **files);
+
+/* --- JSON bodies -------------------------------------------------------- */
+
+/* The request body parsed as JSON: what a Tornado handler gets from
+ * json.loads(self.request.body). Any JSON value is accepted (an object, an
+ * array, a string, a number, true, false, null), in UTF-8; the
+ * Content-Type is not looked at. It is parsed on the first call; the
+ * value is borrowed from the request, which releases it when it ends:
+ * never json_decref it, json_incref it to keep it longer.
+ *
+ * An empty body, or one that is not JSON, is answered 400 with the reason
+ * and where in the page ("400: Bad Request (Invalid JSON body: '[' or '{'
+ * expected near 'x' (line 1, column 1, byte 1))"), and out of memory
+ * 500; NULL is then returned, and the handler just returns. jansson is
+ * stricter than Python's json: it refuses NaN and Infinity, integers
+ * beyond 64 bits, lone UTF-16 surrogates ("\ud800"), and -- torn's choice,
+ * so that json_string_value() is always the whole string -- "\u0000"
+ * inside a string. */
+json_t *tn_get_json_body(tn_req_t *req);
 
 /* --- Responses --------------------------------------------------------- */
 
@@ -192,6 +290,160 @@ int tn_write_json_new(tn_req_t *req, json_t *value);
  * else is TN_EINVAL): sets Location and an empty body. Tornado's
  * self.redirect(). A URL with CR, LF or NUL is refused (TN_EHEADER). */
 int tn_redirect(tn_req_t *req, const char *url, int status);
+
+/* --- Cookies ----------------------------------------------------------- */
+
+/* Request cookies, read as Tornado's get_cookie reads them. Every Cookie
+ * header is split on ';' into `name=value` pairs (at the first '=';
+ * a piece without '=' is a value with an empty name), each side stripped
+ * of whitespace; a value in double quotes loses them, and inside them
+ * \NNN (octal) is that byte and \c is c, as Python's cookie unquoting
+ * does. Names are compared byte for byte, case sensitive; when a name
+ * comes more than once, the last one wins (Tornado keeps a dict). As in
+ * Tornado, a cookie whose name is empty, holds a character outside the
+ * token characters and ':', or is an attribute name (Path, Expires,
+ * Domain, Max-Age, Secure, HttpOnly, Version, Comment, SameSite, in any
+ * case) cannot be read. Two differences: several Cookie headers are read
+ * as if joined by "; " (Tornado joins them with ',', running the last
+ * value of one into the first of the next), and only ASCII whitespace is
+ * stripped (Tornado, which reads the header as latin-1, also strips a
+ * 0x85 or 0xA0 byte, cutting a UTF-8 character such as "à" in two).
+ *
+ * The headers are parsed once, on the first call, into request memory
+ * (tn_req_alloc): values are NUL-terminated and valid until the request
+ * ends. A value holding a NUL (sent as \000 in quotes) reads as a C
+ * string up to it. Only the request's cookies are seen, not those the
+ * handler sets. */
+
+/* The value of cookie `name`, or `def` when the request has none. Out of
+ * memory it answers 500 and returns NULL: the handler then just returns
+ * (as tn_get_argument). */
+const char *tn_get_cookie(tn_req_t *req, const char *name, const char *def);
+
+/* The attributes of a Set-Cookie. A zeroed struct (or NULL for the
+ * whole) gives Tornado's set_cookie defaults: Path=/, nothing else, a
+ * session cookie. */
+typedef struct {
+  const char *path;    /* Path; NULL: "/"; "": no Path attribute */
+  const char *domain;  /* Domain; NULL or "": none (this host only) */
+  int64_t expires;     /* expires=, seconds since the epoch; 0: none */
+  double expires_days; /* when `expires` is 0: expires= now plus this many
+                          days (may be fractional or negative); 0: none */
+  int64_t max_age;     /* Max-Age= in seconds when > 0; < 0 sends Max-Age=0
+                          (delete now); 0: none */
+  int http_only;       /* HttpOnly: hidden from JavaScript */
+  int secure;          /* Secure: sent over HTTPS only */
+  const char *same_site; /* SameSite: "Strict", "Lax" or "None" (any case;
+                            written so); NULL: none. Browsers drop
+                            SameSite=None without Secure. */
+} tn_cookie_opts_t;
+
+/* Sets cookie `name` to `value` with the attributes of `opts` (NULL: the
+ * defaults above): one Set-Cookie header, written as Tornado writes it
+ * ("name=value; Domain=..; expires=<IMF-fixdate>; HttpOnly; Max-Age=N;
+ * Path=/; SameSite=Lax; Secure"). A later call for the same name in this
+ * response replaces the earlier one, as in Tornado.
+ *
+ * The name must be token characters or ':' and not an attribute name
+ * (the names tn_get_cookie can read); the value must be RFC 6265
+ * cookie-octets only: printable ASCII but space, '"', ',', ';' and '\\'
+ * (empty is allowed). Path and Domain must not hold ';' or control
+ * characters. Anything else is refused with TN_EHEADER and nothing is
+ * set: where Tornado quotes such a value in Python's own escapes ("a;b"
+ * as "\"a\\073b\""), which browsers and JavaScript do not decode, torn
+ * refuses it -- encode it first (base64, %XX), or sign it: a signed
+ * value is always cookie-octets. TN_EINVAL for a same_site other than
+ * the three or an expires_days that is NaN; TN_ENOMEM when out of memory
+ * or past the response's header limit. */
+int tn_set_cookie(tn_req_t *req, const char *name, const char *value,
+                  const tn_cookie_opts_t *opts);
+
+/* Deletes cookie `name` in the browser (Tornado's clear_cookie): sets it
+ * to "" with expires a year ago and Max-Age=0. A cookie is only deleted
+ * by the Path and Domain it was set with: pass them in `opts` (NULL: "/"
+ * and none); its other attributes (Secure, SameSite...) are kept, the
+ * expiry ones ignored. Returns as tn_set_cookie. */
+int tn_clear_cookie(tn_req_t *req, const char *name,
+                    const tn_cookie_opts_t *opts);
+
+/* Signed cookies: Tornado's set_secure_cookie and get_secure_cookie,
+ * interchangeable with Tornado's in both directions (same cookie_secret,
+ * same format). The value is signed with HMAC-SHA256 under the server's
+ * cookie_secret (tn_options_t) and timestamped, so it cannot be forged or
+ * altered, but it is only base64-encoded: anyone can read it. Tornado's
+ * version 2 format is written:
+ *
+ *   2|1:0|10:<timestamp>|<n>:<name>|<n>:<base64 value>|<hex signature>
+ *
+ * and versions 2 and 1 (HMAC-SHA1, Tornado before 3.2.1) are read. A
+ * value is refused -- read as absent -- when its signature, name or
+ * format is wrong, when it is older than `max_age_days`, and (version 1
+ * only, as Tornado) when dated more than 31 days ahead. Tornado's
+ * key_version dict of secrets is not supported: any key version is
+ * checked against the one secret, as Tornado does with a single one. */
+
+/* Sets cookie `name` to `len` bytes of `value` (any bytes), signed and
+ * timestamped now. `opts` NULL is Tornado's default expires_days=30;
+ * given, it is used as it is (expires_days 0: a session cookie). Returns
+ * 0, TN_EINVAL when no cookie_secret is configured (NULL or ""), or an
+ * error of tn_set_cookie. */
+int tn_set_signed_cookie(tn_req_t *req, const char *name, const void *value,
+                         size_t len, const tn_cookie_opts_t *opts);
+
+/* The value of signed cookie `name` when it is valid and signed no more
+ * than `max_age_days` ago (<= 0: Tornado's default, 31), else NULL --
+ * also when no cookie_secret is configured. The value is NUL-terminated
+ * in request memory; its length, which counts any NUL inside, goes to
+ * *len when `len` is not NULL. Out of memory it answers 500 and returns
+ * NULL (as tn_get_cookie). */
+const char *tn_get_signed_cookie(tn_req_t *req, const char *name,
+                                 double max_age_days, size_t *len);
+
+/* The same signing outside cookies (Tornado's create_signed_value and
+ * decode_signed_value, with their clock as `now`, seconds since the
+ * epoch). tn_create_signed_value writes the version 2 value for `name`
+ * and `len` bytes of `value` to `out` followed by a NUL only when it fits
+ * (length < size), and returns its length either way; TN_EINVAL for no
+ * secret or `now` < 0, TN_ERANGE past INT_MAX. tn_decode_signed_value
+ * writes the value of a valid `len`-byte signed value to `out` (room for
+ * len + 1 bytes), NUL-terminated, its length to *out_len, and returns 0;
+ * or TN_EINVAL for anything refused (see above; `max_age_days` as for
+ * tn_get_signed_cookie), TN_ENOMEM. */
+int tn_create_signed_value(const char *secret, const char *name,
+                           const void *value, size_t len, int64_t now,
+                           char *out, size_t size);
+int tn_decode_signed_value(const char *secret, const char *name,
+                           const char *value, size_t len,
+                           double max_age_days, int64_t now, char *out,
+                           size_t *out_len);
+
+/* XSRF protection (Tornado's xsrf_cookies). A random 16-byte token lives
+ * in the `_xsrf` cookie (Path=/, readable by JavaScript; expires in 30
+ * days when tn_current_user() has a user, else a session cookie). Pages
+ * embed it masked, a fresh random mask per request, so that compressed
+ * pages do not leak it (BREACH). With `xsrf_cookies on;` every POST, PUT,
+ * PATCH and DELETE (any method but GET, HEAD and OPTIONS) to a handler
+ * must send the token, masked or not, in the `_xsrf` argument (query or
+ * form body, see tn_get_argument) or the X-XSRFToken or X-CSRFToken
+ * header; else the runtime answers 403 before the handler, with the
+ * reason in the page as Tornado gives it: "'_xsrf' argument missing from
+ * POST", "'_xsrf' argument has invalid format" or "XSRF cookie does not
+ * match POST argument" (for every method; also when the request has no
+ * cookie). Tokens are Tornado's: versions 2 and 1 of the token and
+ * cookie are read, and a Tornado app and a torn app accept each other's.
+ * No cookie_secret is needed. */
+
+/* The masked token, "2|<mask>|<masked token>|<timestamp>" (hex, 4-byte
+ * mask), the same for every call during one request. The first call of
+ * a request without a valid `_xsrf` cookie makes a new token and sets
+ * the cookie. NUL-terminated in request memory; NULL after answering 500
+ * when out of memory or the cookie cannot be set. */
+const char *tn_xsrf_token(tn_req_t *req);
+
+/* `<input type="hidden" name="_xsrf" value="TOKEN"/>` for a form, byte
+ * for byte Tornado's xsrf_form_html (the token needs no HTML escaping).
+ * In request memory; NULL as tn_xsrf_token. */
+const char *tn_xsrf_form_html(tn_req_t *req);
 
 /* --- Buffers ----------------------------------------------------------- */
 
@@ -526,6 +778,45 @@ void tn_url_fail(tn_url_t *u, int err);
  * size when it was truncated, or the first error recorded. */
 int tn_url_finish(tn_url_t *u);
 
+/* --- Logging ----------------------------------------------------------- */
+
+/* Levels of tn_log and --log-level, least to most severe. */
+enum {
+  TN_LOG_DEBUG,
+  TN_LOG_INFO,
+  TN_LOG_WARNING,
+  TN_LOG_ERROR,
+  TN_LOG_NONE /* as --log-level only: nothing is logged */
+};
+
+/* Writes one line to the server log, stderr: the local time, the level and
+ * the printf-formatted message,
+ *   2026-11-22 10:00:00.512 WARNING no user 42
+ * Below --log-level (default info) nothing is written, and a level outside
+ * TN_LOG_DEBUG..TN_LOG_ERROR is ignored. Safe from any thread: a line goes
+ * out in one write(2), so lines from several workers never mix. A message
+ * is cut at 1 KiB ("..." at its end), and its control characters are
+ * written \xHH, so no message can start a line of its own. */
+void tn_log(int level, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+void tn_vlog(int level, const char *fmt, va_list ap);
+
+/* The client's IP address as text: IPv4 dotted ("203.0.113.7"), IPv6
+ * without brackets ("2001:db8::1"; "::ffff:203.0.113.7" for an IPv4 client
+ * of a dual-stack "::" listener). Tornado's request.remote_ip.
+ *
+ * With --xheaders (behind a proxy) it is, as in Tornado's
+ * HTTPServer(xheaders=True), the X-Real-IP header if the request has one,
+ * else the last address of X-Forwarded-For, when that is a valid IPv4 or
+ * IPv6 address; else the peer's. Unlike Tornado, which asks getaddrinfo,
+ * only inet_pton's forms are valid: no "127.1", no "%scope". Never trust
+ * these headers without a proxy that sets them: any client can send them.
+ *
+ * Found on the first call and kept in the request, valid until it ends.
+ * "" when the connection has gone and its address cannot be known. The
+ * access log writes the same address. */
+const char *tn_req_remote_ip(tn_req_t *req);
+
 /* --- Applications ------------------------------------------------------ */
 
 /* The most parameters one route may have (tornc enforces it). */
@@ -632,28 +923,21 @@ const tn_app_t *tn_req_app(const tn_req_t *req);
 int tn_reverse_url(const tn_app_t *app, char *out, size_t size,
                    const char *name, const char *const *args, size_t nargs);
 
-/* Log levels of --log-level, least to most severe. */
-enum {
-  TN_LOG_DEBUG,
-  TN_LOG_INFO,
-  TN_LOG_WARNING,
-  TN_LOG_ERROR,
-  TN_LOG_NONE
-};
-
 /* Server options; tn_options_init fills in the defaults. */
 typedef struct {
   const char *address; /* listen address, default "127.0.0.1" */
   int port;            /* listen port, default 8888 */
   int workers;         /* loops (threads), each with its own SO_REUSEPORT
-                          listener; 0 = one per core (the default) */
-  int log_level;       /* TN_LOG_*, default TN_LOG_INFO */
-  const char *access_log; /* file the access log is appended to; "-" for
+                          listener; 0 = one per core (the default); at
+                          most 256 */
+  int log_level;       /* tn_log's threshold, TN_LOG_*; default TN_LOG_INFO */
+  const char *access_log; /* file the access log is appended to (SIGHUP
+                             opens it again, for log rotation); "-" for
                              stderr; NULL (the default): none */
   const char *cookie_secret; /* key of signed cookies and XSRF tokens;
                                 NULL: signed cookies are refused */
   int xheaders;        /* trust X-Real-IP / X-Forwarded-For (behind a
-                          proxy); default 0 */
+                          proxy): see tn_req_remote_ip; default 0 */
   uint64_t max_body_size;  /* request body limit -> 413; default 16 MiB */
   uint32_t max_header_size; /* request line + headers -> 431; default 8 KiB */
   uint32_t idle_timeout_ms;   /* keep-alive connection with no request */
@@ -664,18 +948,40 @@ typedef struct {
 
 void tn_options_init(tn_options_t *opts);
 
-/* Parses the command line (--address, --port, --help, --version) into
- * `opts`. Returns 0, 1 when the program should exit successfully (help or
- * version was printed), or TN_EINVAL after printing a usage error. */
+/* Parses the command line into `opts`: every field above as an option
+ * (--address, --port, --workers, --log-level, --access-log,
+ * --cookie-secret, --xheaders, --max-body-size, --max-header-size,
+ * --idle-timeout, --header-timeout, --body-timeout, --stop-timeout), as
+ * "--name VALUE" or "--name=VALUE"; sizes take a K, M or G suffix (powers
+ * of 1024), timeouts are seconds, fractions allowed ("0.5"). --help lists
+ * them with their defaults. Strings point into argv. Returns 0, 1 when the
+ * program should exit successfully (help or version was printed), or
+ * TN_EINVAL after printing an error naming the option and the form it
+ * takes. `prog` prefixes the messages. */
 int tn_options_parse(tn_options_t *opts, const char *prog, int argc,
                      char **argv);
 
-/* Serves `app` with `opts` until SIGINT or SIGTERM. Returns 0 on a clean
- * stop, or a negative error after printing why the server could not start. */
+/* Reads the same options from the environment: TORN_ADDRESS, TORN_PORT,
+ * TORN_WORKERS, TORN_LOG_LEVEL, TORN_ACCESS_LOG, TORN_COOKIE_SECRET,
+ * TORN_XHEADERS (1/0), TORN_MAX_BODY_SIZE, TORN_MAX_HEADER_SIZE,
+ * TORN_IDLE_TIMEOUT, TORN_HEADER_TIMEOUT, TORN_BODY_TIMEOUT,
+ * TORN_STOP_TIMEOUT; an empty variable counts as unset. The cookie secret
+ * belongs here rather than on the command line, which `ps` shows to every
+ * user. Returns 0, or TN_EINVAL after printing an error naming the
+ * variable. tn_main reads the environment first, then the command line,
+ * which wins. */
+int tn_options_from_env(tn_options_t *opts, const char *prog);
+
+/* Serves `app` with `opts` until SIGINT or SIGTERM, which stop every
+ * worker gracefully: no new connection, requests in progress finished
+ * within stop_timeout_ms. Returns 0 on a clean stop, or a negative error
+ * after logging why the server could not start (an address that cannot be
+ * listened on stops every worker). */
 int tn_serve(const tn_app_t *app, const tn_options_t *opts);
 
-/* The whole of a generated main(): parse the options and serve. Returns
- * the process exit status. */
+/* The whole of a generated main(): read the options (environment, then
+ * command line) and serve. Returns the process exit status: 0, 1 when the
+ * server could not start, 2 for a bad option. */
 int tn_main(const tn_app_t *app, int argc, char **argv);
 
 #ifdef __cplusplus
