@@ -8,7 +8,7 @@
  * trailing_slash, template and static; the words of settings, hooks and
  * route attributes (xsrf_cookies, compress_response, login_url,
  * max_body_size, prepare, on_finish, current_user, write_error,
- * authenticated), which the parser also takes as identifiers;
+ * authenticated, async), which the parser also takes as identifiers;
  * identifiers; numbers; sizes (digits then a unit: "8M", the unit checked
  * by the parser's action); "strings" with the escapes \" \\ \n \t; "->",
  * "=>", "=", "{", "}" and ";"; and a C parameter list "(...)" kept whole
@@ -92,6 +92,7 @@ const char *tc_token_kind_name(int kind)
   case TK_CURRENT_USER: return "'current_user'";
   case TK_WRITE_ERROR: return "'write_error'";
   case TK_AUTHENTICATED: return "'authenticated'";
+  case TK_ASYNC: return "'async'";
   case TK_SIZE: return "size";
   case TK_SEMI: return "';'";
   default: return "token";
@@ -244,6 +245,7 @@ int tc_lex(tc_lexer *lx, tc_token *tok)
       "current_user" { return TOKEN(TK_CURRENT_USER); }
       "write_error" { return TOKEN(TK_WRITE_ERROR); }
       "authenticated" { return TOKEN(TK_AUTHENTICATED); }
+      "async" { return TOKEN(TK_ASYNC); }
       ident     { return TOKEN(TK_ID); }
       digit+    { return TOKEN(TK_NUMBER); }
       digit+ ident { return TOKEN(TK_SIZE); }

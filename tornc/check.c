@@ -21,6 +21,34 @@
 
 /* ---- app and include ---------------------------------------------------- */
 
+/* The app's header is APP.h, found on the include path ahead of the
+ * system's: an app named like a header the C library, libuv, jansson or
+ * torn include would replace that header in every file that includes it,
+ * and the C compiler's errors would point deep inside libc. */
+static const char *const shadowed_headers[] = {
+    "assert", "complex", "ctype", "errno", "fenv", "float", "inttypes",
+    "iso646", "limits", "locale", "math", "setjmp", "signal", "stdalign",
+    "stdarg", "stdatomic", "stdbool", "stddef", "stdint", "stdio", "stdlib",
+    "stdnoreturn", "string", "strings", "tgmath", "threads", "time", "uchar",
+    "wchar", "wctype", "features", "alloca", "unistd", "fcntl", "pthread",
+    "sched", "netdb", "poll", "termios", "dlfcn", "endian", "memory",
+    "malloc", "uv", "jansson", "jansson_config", "zlib", "zconf", "torn",
+};
+
+static void check_app_name(const tc_name *app, tc_diags *d)
+{
+  for (size_t i = 0; i < sizeof shadowed_headers / sizeof *shadowed_headers;
+       i++) {
+    if (strcmp(app->text, shadowed_headers[i]) == 0) {
+      tc_error(d, app->pos,
+               "app name '%s' would generate %s.h, which hides the system "
+               "header <%s.h>; choose another name",
+               app->text, app->text, app->text);
+      return;
+    }
+  }
+}
+
 /* Exactly one `app` across all the input files. */
 static void check_app(const tc_program *prog, const tc_file *first,
                       tc_diags *d)
@@ -34,6 +62,7 @@ static void check_app(const tc_program *prog, const tc_file *first,
     tc_error(d, prog->apps[i].pos, "more than one 'app' declaration");
     tc_note(d, prog->apps[0].pos, "the first 'app' is here");
   }
+  check_app_name(&prog->apps[0], d);
   /* After other errors the routes may just have failed to parse. */
   if (prog->nroutes == 0 && d->errors == 0)
     tc_error(d, prog->apps[0].pos, "app '%s' has no routes",

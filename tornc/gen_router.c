@@ -633,8 +633,14 @@ static void gen_convert(tc_buf *out, const tc_seg *s, int k)
  * when it has answered the request, the handler is not called. */
 static void gen_before_handler(tc_buf *out, const tc_route *r)
 {
+  const tc_attrs *a = &r->attrs;
+  const char *flags = a->authenticated && a->is_async
+                          ? "TN_ROUTE_AUTHENTICATED | TN_ROUTE_ASYNC"
+                      : a->authenticated ? "TN_ROUTE_AUTHENTICATED"
+                      : a->is_async      ? "TN_ROUTE_ASYNC"
+                                         : "0";
   tc_buf_printf(out, "    if (tn__before_handler(req, %s))\n      return 0;\n",
-                r->attrs.authenticated ? "TN_ROUTE_AUTHENTICATED" : "0");
+                flags);
 }
 
 /* The case of route `r` in the dispatcher's switch. */

@@ -398,22 +398,34 @@ void tc_act_hook(tc_parser *ps, tc_token *hook, tc_token *fn)
   h->fn_pos = fn->pos;
 }
 
-/* attrs ::= attrs AUTHENTICATED | attrs MAX_BODY_SIZE size */
+/* attrs ::= attrs AUTHENTICATED | attrs ASYNC | attrs MAX_BODY_SIZE size */
 void tc_act_attr(tc_parser *ps, tc_attrs *attrs, tc_token *word,
                  tc_token *size)
 {
-  bool auth = word->kind == TK_AUTHENTICATED;
-  bool given = auth ? attrs->authenticated : attrs->max_body_size != 0;
-  tc_pos *at = auth ? &attrs->auth_pos : &attrs->body_pos;
+  bool given;
+  tc_pos *at;
+  switch (word->kind) {
+  case TK_AUTHENTICATED:
+    given = attrs->authenticated;
+    at = &attrs->auth_pos;
+    attrs->authenticated = true;
+    break;
+  case TK_ASYNC:
+    given = attrs->is_async;
+    at = &attrs->async_pos;
+    attrs->is_async = true;
+    break;
+  default:
+    given = attrs->max_body_size != 0;
+    at = &attrs->body_pos;
+  }
   if (given) {
     tc_error(ps->diags, word->pos, "'%.*s' is given more than once",
              (int)word->len, word->text);
     tc_note(ps->diags, *at, "it is first given here");
     return;
   }
-  if (auth)
-    attrs->authenticated = true;
-  else if (!parse_size(ps, word, size, &attrs->max_body_size))
+  if (size && !parse_size(ps, word, size, &attrs->max_body_size))
     return;
   *at = word->pos;
 }

@@ -281,6 +281,8 @@ typedef struct {
 typedef struct {
   bool authenticated;     /* `authenticated` */
   tc_pos auth_pos;        /* where it is written */
+  bool is_async;          /* `async` */
+  tc_pos async_pos;       /* where it is written */
   uint64_t max_body_size; /* `max_body_size SIZE`, in bytes; 0 if not */
   tc_pos body_pos;        /* where it is written */
 } tc_attrs;
