@@ -31,7 +31,7 @@ RE2C      = re2c
 RE2CFLAGS = -W --no-generation-date --no-version
 LEMON     = lemon
 LEMPAR    = /usr/share/lemon/lempar.c
-LIBS      = -luv_a -ljansson -lcrypto -lpthread -ldl -lrt
+LIBS      = -luv_a -ljansson -lcrypto -lz -lpthread -ldl -lrt
 
 GEN      = $(BUILD)/gen
 OBJ      = $(BUILD)/obj
@@ -50,7 +50,7 @@ all: tornc libtorn examples
 # Installed with apt-get only when missing, so a fresh Debian 12 machine
 # needs nothing but `make run` or `make test`.
 DEBS       = gcc libc6-dev make re2c lemon libuv1-dev libjansson-dev file \
-             libssl-dev
+             libssl-dev zlib1g-dev
 TEST_DEBS  = libcmocka-dev curl python3
 BENCH_DEBS = wrk nginx python3-tornado procps util-linux valgrind
 

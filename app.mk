@@ -19,7 +19,7 @@ OUT      ?= build
 PORT     ?= 8888
 CFLAGS   ?= -std=c11 -O2 -Wall -Wextra -Werror
 LDFLAGS  ?= -static
-LIBS      = -luv_a -ljansson -lcrypto -lpthread -ldl -lrt
+LIBS      = -luv_a -ljansson -lcrypto -lz -lpthread -ldl -lrt
 SOURCES  ?= $(APP).troute
 HANDLERS ?= $(wildcard *.c)
 HEADERS  ?= $(wildcard *.h)

@@ -26,6 +26,8 @@ int tn__buf_reserve(tn__buf_t *b, size_t extra) {
 }
 
 int tn__buf_append(tn__buf_t *b, const void *data, size_t len) {
+  if (len == 0)
+    return 0; /* an empty buffer has no data to copy into, not even 0 bytes */
   int err = tn__buf_reserve(b, len);
   if (err)
     return err;

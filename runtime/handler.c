@@ -47,6 +47,11 @@ static void refuse_anonymous(tn_req_t *req) {
 
 int tn__before_handler(tn_req_t *req, unsigned route_flags) {
   const tn_app_t *app = tn_req_app(req);
+  /* First, so that whatever the hooks read stays valid. */
+  if ((route_flags & TN_ROUTE_ASYNC) && tn__req_own_bytes(req)) {
+    tn__response_error(req, 500, 0);
+    return 1;
+  }
   if ((app->flags & TN_APP_XSRF_COOKIES) && tn__xsrf_check(req))
     return 1;
   if (app->hooks && app->hooks->prepare && app->hooks->prepare(req))
@@ -55,5 +60,7 @@ int tn__before_handler(tn_req_t *req, unsigned route_flags) {
     refuse_anonymous(req);
     return 1;
   }
+  if (route_flags & TN_ROUTE_ASYNC)
+    req->rflags |= TN__REQ_IS_ASYNC;
   return 0;
 }

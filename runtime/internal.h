@@ -36,7 +36,6 @@
 #define TN__ARENA_INLINE 512          /* request arena bytes inside the req */
 #define TN__ARENA_CHUNK 4096          /* then chunks of at least this */
 #define TN__URL_STACK 2048            /* URLs built on the stack up to this */
-#define TN__STATIC_MAX_FILE (1u << 30) /* static files read whole -> 500 */
 
 /* --- Byte buffers ------------------------------------------------------ */
 
@@ -286,6 +285,28 @@ typedef struct {
   uint32_t name_len;
 } tn__out_header_t;
 
+/* Where a request is (tn_req_s.phase). */
+enum {
+  TN__REQ_HEAD,    /* its head is arriving */
+  TN__REQ_BODY,    /* its body is arriving */
+  TN__REQ_HANDLER, /* its handler is running */
+  TN__REQ_ASYNC    /* its handler returned; tn_finish() has not come yet */
+};
+
+/* tn_req_s.rflags */
+enum {
+  TN__REQ_IS_ASYNC = 1u << 0,  /* an async route: finished by tn_finish() */
+  TN__REQ_FINISHED = 1u << 1,  /* tn_finish() was called */
+  TN__REQ_FLUSH = 1u << 2,     /* tn_flush() asked for the body so far */
+  TN__REQ_STREAMING = 1u << 3, /* the head went out (chunked or to EOF) */
+  TN__REQ_GONE = 1u << 4,      /* the client went away first */
+  TN__REQ_CONTINUE = 1u << 5,  /* "100 Continue" is owed before the body */
+  TN__REQ_CLOSE = 1u << 6      /* the streamed head said Connection: close */
+};
+
+typedef struct tn__async_s tn__async_t;
+typedef struct tn__sendfile_s tn__sendfile_t;
+
 /* A block of request arena memory beyond the inline one. */
 typedef struct tn__chunk_s {
   struct tn__chunk_s *next;
@@ -338,9 +359,24 @@ struct tn_req_s {
   tn_str_t xsrf_raw;        /* the unmasked token */
   const char *xsrf_token;   /* tn_xsrf_token(), once asked */
 
+  /* how far the connection has got with it (conn.c) */
+  unsigned phase;      /* TN__REQ_HEAD ... TN__REQ_ASYNC */
+  unsigned rflags;     /* TN__REQ_* below */
+  uint64_t body_limit; /* the most body bytes it may send -> 413 */
+  const char *raw;     /* chunked: the first byte not yet decoded */
+  tn__chunked_t chunked;
+  char *own;           /* its bytes, copied or taken over (async routes) */
+  tn__async_t *async;  /* timers, close notice: only for async routes */
+  int file_fd;         /* a file to send after the head (static.c), or -1 */
+  uint64_t file_off, file_len;
+
   /* the response */
   int status;
   bool has_content_type;
+  bool has_etag;
+  bool has_content_encoding;
+  uint64_t sent_bytes; /* body bytes queued so far, for the access log */
+  bool in_write_error; /* the app's write_error hook is running */
   unsigned nout;
   tn__out_header_t out_headers[TN__MAX_OUT_HEADERS];
   tn__buf_t out;  /* header lines set by the handler */
@@ -360,6 +396,11 @@ int tn__response_error(tn_req_t *req, int status, unsigned allow);
  * argument q)": for the errors that a call made by the handler answers
  * (tn_require_argument). `detail` is HTML-escaped; NULL for none. */
 int tn__response_error_detail(tn_req_t *req, int status, const char *detail);
+/* The head and the body written so far of a response sent in pieces
+ * (tn_flush): chunked for HTTP/1.1, else up to the connection's close.
+ * Then tn__response_end_stream sends the rest and the last chunk. */
+int tn__response_stream(tn_req_t *req, bool keep_alive);
+int tn__response_end_stream(tn_req_t *req);
 /* Reset the response side of a pooled request. */
 void tn__response_reset(tn_req_t *req);
 
@@ -412,24 +453,76 @@ enum {
   TN__CONN_WRITING = 1u << 0,  /* a uv_write is in flight */
   TN__CONN_CLOSE = 1u << 1,    /* close once the queued output is sent */
   TN__CONN_LINGER = 1u << 2,   /* output sent and shut down; discarding */
-  TN__CONN_CLOSING = 1u << 3   /* uv_close called */
+  TN__CONN_CLOSING = 1u << 3,  /* uv_close called */
+  TN__CONN_CLOSED = 1u << 4,   /* the handle has closed; only an async
+                                  request keeps the struct alive */
+  TN__CONN_RESUME = 1u << 5,   /* on the worker's resume list */
+  TN__CONN_PAUSED = 1u << 6    /* reading stopped: input held back */
 };
 
+/* Every wait of a connection has a deadline, checked once a second by the
+ * worker's sweep (tn__conn_sweep) rather than by a timer per connection:
+ * an idle connection then costs its struct and nothing else, and a read
+ * costs one store instead of a timer-heap update. */
 struct tn__conn_s {
-  uv_tcp_t tcp;     /* must stay first: handles are cast back to conns */
-  uv_timer_t timer; /* lingering close */
+  uv_tcp_t tcp;       /* must stay first: handles are cast back to conns */
   tn__worker_t *worker;
-  unsigned flags;   /* TN__CONN_* */
-  int open_handles; /* freed when both handles have closed */
-  tn_req_t *req;    /* the request being received, if any */
-  /* the connection's own bytes, only while a request is incomplete */
+  tn__conn_t *prev, *next; /* the worker's connections, for the sweep */
+  tn__conn_t *next_resume; /* the worker's resume list */
+  uint64_t deadline;  /* uv_now() ms when the current wait ends; 0: none */
+  unsigned flags;     /* TN__CONN_* */
+  tn_req_t *req;      /* the request being received or handled, if any */
+  tn__sendfile_t *file; /* a file response still going out */
+  /* the connection's own bytes: a request that arrived in pieces, or
+   * input that came while an async request was being handled */
   char *buf;
   size_t len;
   size_t cap;
 };
 
+/* --- Sending files (sendfile.c) ---------------------------------------- */
+
+/* Files larger than this are sent with sendfile(2); smaller ones are read
+ * into the response, which costs less than a second write. */
+#define TN__SENDFILE_MIN (64 * 1024)
+
+/* A file of the connection's to send once its queued output has gone:
+ * `len` bytes of `fd` from `off`. It owns `fd`. */
+tn__sendfile_t *tn__sendfile_new(tn__conn_t *c, int fd, uint64_t off,
+                                 uint64_t len);
+/* Sends what the socket takes: 1 done, 0 waiting for room, -1 error. */
+int tn__sendfile_pump(tn__sendfile_t *f);
+void tn__sendfile_free(tn__sendfile_t *f);
+/* Goes on with the connection's file (after a write, or when the socket
+ * has room again). */
+void tn__conn_send_file(tn__conn_t *c);
+
 void tn__conn_accept(tn__worker_t *w, uv_stream_t *server);
 void tn__conn_close(tn__conn_t *c);
+/* Answer `status` to the request being received and close after it. */
+void tn__conn_fail(tn__conn_t *c, int status);
+/* Close what has waited past its deadline (the worker calls it each
+ * second with uv_now()). */
+void tn__conn_sweep(tn__worker_t *w, uint64_t now);
+/* Send what an async request has produced, outside its read callback:
+ * the connection joins the worker's resume list, run from an idle
+ * handle so that the worker's write buffer is never shared. */
+void tn__conn_schedule(tn__conn_t *c);
+/* Run the resume list (the worker's idle callback). */
+void tn__conn_resume_all(tn__worker_t *w);
+/* An async route's request must outlive its read: give it its bytes. */
+int tn__req_own_bytes(tn_req_t *req);
+
+/* --- Async requests (async.c) ------------------------------------------ */
+
+/* The client of a request whose handler is still running went away:
+ * notify the handler (tn_on_connection_close). */
+void tn__async_gone(tn_req_t *req);
+/* The request's response is complete: the app's on_finish hook, the
+ * access log, its timers cancelled. */
+void tn__req_done(tn_req_t *req);
+/* Free what an async request holds outside its arena (before release). */
+void tn__async_release(tn_req_t *req);
 
 /* --- Workers (worker.c) ------------------------------------------------- */
 
@@ -448,6 +541,9 @@ struct tn__worker_s {
   uv_async_t wakeup;     /* another thread asks this loop to stop */
   uv_timer_t date_timer;
   uv_timer_t stop_timer; /* the graceful stop's deadline */
+  uv_idle_t resume_idle; /* runs the resume list (tn__conn_schedule) */
+  tn__conn_t *conns;     /* every open connection, for the sweep */
+  tn__conn_t *resume;    /* connections with async output to send */
   uv_thread_t thread;    /* workers 1.. only */
   unsigned id;           /* 0: the thread that called tn_serve */
   bool sighup_on;        /* `sighup` was started */
@@ -461,9 +557,13 @@ struct tn__worker_s {
   bool stopping;
   tn_req_t *free_reqs;          /* the request pool */
   tn__buf_t wbuf;               /* responses gathered for one write */
+  tn__buf_t zbuf;               /* a gzipped body on its way to wbuf */
   char rbuf[TN__READ_BUF_SIZE]; /* every connection reads here first */
   bool rbuf_lent;               /* rbuf is between alloc_cb and read_cb */
 };
+
+/* The resume_idle callback. */
+void tn__worker_on_resume(uv_idle_t *idle);
 
 tn_req_t *tn__req_acquire(tn__worker_t *w);
 void tn__req_release(tn__worker_t *w, tn_req_t *req);
@@ -553,6 +653,33 @@ void tn__http_date_format(char out[TN__HTTP_DATE_SIZE], int64_t t);
  * two-digit year in the 100 years around it: at most 50 years after, less
  * than 50 before. Returns 0 or TN_EINVAL. */
 int tn__http_date_parse(tn_str_t s, int64_t now, int64_t *out);
+/* The ETag of a response body (etag.c): a quoted 64-bit hash, W/-prefixed
+ * when `weak` (a gzipped body: the same content, another encoding).
+ * Returns its length. */
+int tn__body_etag(char out[TN__ETAG_SIZE], const void *data, size_t len,
+                  bool weak);
+
+/* Whether the response to `req` is to be gzipped (gzip.c): the app's
+ * compress_response, a client accepting gzip, a text type, no encoding of
+ * its own, a body worth it. Adds Vary: Accept-Encoding either way when the
+ * app compresses. */
+bool tn__gzip_wanted(tn_req_t *req);
+/* Gzips the request's body into `out` and sets Content-Encoding. */
+int tn__gzip_body(tn_req_t *req, tn__buf_t *out);
+
+/* Results of tn__range_parse (range.c). */
+enum {
+  TN__RANGE_WHOLE,        /* no usable Range: the whole file, 200 */
+  TN__RANGE_PART,         /* one range, [*start, *start + *len): 206 */
+  TN__RANGE_UNSATISFIABLE /* 416 */
+};
+/* The Range field of a request for a file of `size` bytes. */
+int tn__range_parse(tn_str_t field, uint64_t size, uint64_t *start,
+                    uint64_t *len);
+/* Whether If-Range (absent: {NULL, 0}) lets the Range apply: a strong
+ * match of the ETag, or exactly the Last-Modified date. */
+bool tn__if_range_ok(tn_str_t field, tn_str_t etag, tn_str_t modified);
+
 /* Whether a query string has a `v` parameter (a static_url version). */
 bool tn__static_versioned(tn_str_t query);
 

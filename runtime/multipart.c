@@ -490,7 +490,7 @@ static int ext_value(const ext_t *e, size_t n, tn__buf_t *join,
   if (email_quote(tmp, join->data, join->len))
     return TN_ENOMEM;
   char *q = tmp->data, *end = q + tmp->len;
-  char *t1 = memchr(q, '\'', tmp->len);
+  char *t1 = tmp->len ? memchr(q, '\'', tmp->len) : NULL;
   char *t2 = t1 ? memchr(t1 + 1, '\'', (size_t)(end - t1 - 1)) : NULL;
   int cs = t2 ? charset_of(q, (size_t)(t1 - q)) : CS_ASCII;
   char *text = t2 ? t2 + 1 : q;

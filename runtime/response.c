@@ -89,6 +89,10 @@ static int put_header(tn_req_t *req, const char *name, const char *value,
   tn__buf_put(&req->out, "\r\n", 2);
   if (name_eq(name, nlen, "content-type"))
     req->has_content_type = true;
+  else if (name_eq(name, nlen, "etag"))
+    req->has_etag = true;
+  else if (name_eq(name, nlen, "content-encoding"))
+    req->has_content_encoding = true;
   return 0;
 }
 
@@ -140,6 +144,9 @@ int tn_printf(tn_req_t *req, const char *fmt, ...) {
 void tn__response_reset(tn_req_t *req) {
   req->status = 200;
   req->has_content_type = false;
+  req->has_etag = false;
+  req->has_content_encoding = false;
+  req->sent_bytes = 0;
   req->nout = 0;
   req->out.len = 0;
   req->body_out.len = 0;
@@ -158,7 +165,13 @@ static bool status_has_body(int status) {
   return !(status < 200 || status == 204 || status == 304);
 }
 
-int tn__response_finish(tn_req_t *req, bool keep_alive) {
+/* How the body of a response is delimited on the wire. */
+enum { TN__FRAME_LENGTH, TN__FRAME_CHUNKED, TN__FRAME_CLOSE };
+
+/* The status line and headers. `body_len` is used with TN__FRAME_LENGTH;
+ * `extra` bytes more are reserved for what the caller appends. */
+static int put_head(tn_req_t *req, bool keep_alive, int frame,
+                    size_t body_len, size_t extra) {
   tn__worker_t *w = req->conn->worker;
   tn__buf_t *o = &w->wbuf;
   char code[16];
@@ -169,25 +182,21 @@ int tn__response_finish(tn_req_t *req, bool keep_alive) {
                                   req->status);
     status = code;
   }
-
-  bool has_body = status_has_body(req->status);
-  bool send_body = has_body && req->head.method_bit != TN_METHOD_HEAD;
-  size_t body_len = req->body_out.len;
   char digits[24];
   char *len_end = digits + sizeof digits;
   char *len_str = format_size(len_end, body_len);
 
   /* The 1.0 default is close; say so when the connection stays open. */
   const char *conn_hdr = "";
-  if (!keep_alive)
+  if (!keep_alive || frame == TN__FRAME_CLOSE)
     conn_hdr = "Connection: close\r\n";
   else if (req->head.minor_version == 0)
     conn_hdr = "Connection: keep-alive\r\n";
   size_t conn_len = strlen(conn_hdr);
 
   size_t need = 9 + status_len + 2 + sizeof TN__SERVER_HEADER + w->date_len +
-                sizeof TN__DEFAULT_TYPE + 16 + (size_t)(len_end - len_str) +
-                2 + conn_len + req->out.len + 2 + (send_body ? body_len : 0);
+                sizeof TN__DEFAULT_TYPE + 40 + (size_t)(len_end - len_str) +
+                conn_len + req->out.len + 2 + extra;
   if (tn__buf_reserve(o, need))
     return TN_ENOMEM;
 
@@ -195,12 +204,16 @@ int tn__response_finish(tn_req_t *req, bool keep_alive) {
   tn__buf_put(o, status, status_len);
   tn__buf_put(o, "\r\n" TN__SERVER_HEADER, 2 + sizeof TN__SERVER_HEADER - 1);
   tn__buf_put(o, w->date, w->date_len);
-  if (has_body) {
+  if (status_has_body(req->status)) {
     if (!req->has_content_type)
       tn__buf_put(o, TN__DEFAULT_TYPE, sizeof TN__DEFAULT_TYPE - 1);
-    tn__buf_put(o, "Content-Length: ", 16);
-    tn__buf_put(o, len_str, (size_t)(len_end - len_str));
-    tn__buf_put(o, "\r\n", 2);
+    if (frame == TN__FRAME_LENGTH) {
+      tn__buf_put(o, "Content-Length: ", 16);
+      tn__buf_put(o, len_str, (size_t)(len_end - len_str));
+      tn__buf_put(o, "\r\n", 2);
+    } else if (frame == TN__FRAME_CHUNKED) {
+      tn__buf_put(o, "Transfer-Encoding: chunked\r\n", 28);
+    }
   }
   tn__buf_put(o, conn_hdr, conn_len);
   for (unsigned i = 0; i < req->nout; i++) {
@@ -209,9 +222,100 @@ int tn__response_finish(tn_req_t *req, bool keep_alive) {
       tn__buf_put(o, req->out.data + h->off, h->len);
   }
   tn__buf_put(o, "\r\n", 2);
-  if (send_body)
-    tn__buf_put(o, req->body_out.data, body_len);
   return 0;
+}
+
+/* Tornado's compute_etag/check_etag_header: a 200 answer to GET or HEAD
+ * that set no ETag of its own gets one from a hash of its body, and a
+ * request already holding that version gets 304 and no body. */
+static int etag_body(tn_req_t *req, bool weak) {
+  if (req->status != 200 || req->has_etag || req->file_fd >= 0 ||
+      !(req->head.method_bit & (TN_METHOD_GET | TN_METHOD_HEAD)))
+    return 0;
+  char etag[TN__ETAG_SIZE];
+  int n = tn__body_etag(etag, req->body_out.data, req->body_out.len, weak);
+  tn_str_t inm = tn_req_header(req, "If-None-Match");
+  if (inm.ptr && tn__etag_match(inm, (tn_str_t){etag, (size_t)n}))
+    req->status = 304;
+  return tn_set_header(req, "ETag", etag);
+}
+
+int tn__response_finish(tn_req_t *req, bool keep_alive) {
+  tn__buf_t *body = &req->body_out;
+  bool gz = req->file_fd < 0 && tn__gzip_wanted(req);
+  int err = etag_body(req, gz);
+  if (!err && gz && req->status == 200 &&
+      (err = tn__gzip_body(req, &req->conn->worker->zbuf)) == 0)
+    body = &req->conn->worker->zbuf;
+  if (err)
+    return err;
+  bool send_body = status_has_body(req->status) &&
+                   req->head.method_bit != TN_METHOD_HEAD;
+  size_t len = body->len;
+  if (req->file_fd >= 0) {
+    /* The file follows the head (tn__conn_send_file). */
+    len = (size_t)req->file_len;
+    send_body = false;
+  }
+  if (put_head(req, keep_alive, TN__FRAME_LENGTH, len, send_body ? len : 0))
+    return TN_ENOMEM;
+  if (req->file_fd >= 0 && req->head.method_bit != TN_METHOD_HEAD)
+    req->sent_bytes = len;
+  if (send_body) {
+    tn__buf_put(&req->conn->worker->wbuf, body->data, len);
+    req->sent_bytes = len;
+  }
+  return 0;
+}
+
+/* The body written since the last flush, as one chunk (or as it is, when
+ * the response runs to the connection's close). */
+static int put_chunk(tn_req_t *req) {
+  tn__buf_t *o = &req->conn->worker->wbuf;
+  size_t len = req->body_out.len;
+  req->body_out.len = 0;
+  if (len == 0 || req->head.method_bit == TN_METHOD_HEAD ||
+      !status_has_body(req->status))
+    return 0;
+  bool chunked = !(req->rflags & TN__REQ_CLOSE);
+  if (tn__buf_reserve(o, len + 24))
+    return TN_ENOMEM;
+  if (chunked) {
+    char size[20];
+    int n = snprintf(size, sizeof size, "%zx\r\n", len);
+    tn__buf_put(o, size, (size_t)n);
+  }
+  tn__buf_put(o, req->body_out.data, len);
+  req->sent_bytes += len;
+  if (chunked)
+    tn__buf_put(o, "\r\n", 2);
+  return 0;
+}
+
+int tn__response_stream(tn_req_t *req, bool keep_alive) {
+  if (!(req->rflags & TN__REQ_STREAMING)) {
+    /* An HTTP/1.0 client knows no chunks: the body ends with the
+     * connection. */
+    int frame = TN__FRAME_CHUNKED;
+    if (req->head.minor_version == 0 || !keep_alive) {
+      frame = TN__FRAME_CLOSE;
+      req->rflags |= TN__REQ_CLOSE;
+    }
+    if (put_head(req, keep_alive, frame, 0, 0))
+      return TN_ENOMEM;
+    req->rflags |= TN__REQ_STREAMING;
+  }
+  return put_chunk(req);
+}
+
+int tn__response_end_stream(tn_req_t *req) {
+  if (put_chunk(req))
+    return TN_ENOMEM;
+  if (req->rflags & TN__REQ_CLOSE)
+    return TN_EINVAL; /* the body ends when the connection does */
+  if (req->head.method_bit == TN_METHOD_HEAD || !status_has_body(req->status))
+    return 0;
+  return tn__buf_append(&req->conn->worker->wbuf, "0\r\n\r\n", 5);
 }
 
 int tn_redirect(tn_req_t *req, const char *url, int status) {
@@ -275,6 +379,18 @@ static int error_page(tn_req_t *req, int status, const char *detail) {
   return err ? err : tn_write(req, "</body></html>");
 }
 
+/* The app's write_error hook writes the page when it has one, as
+ * Tornado's does; an error raised while it runs gets the default page. */
+static int write_error(tn_req_t *req, int status, const char *detail) {
+  const tn_hooks_t *hooks = req->conn->worker->app->hooks;
+  if (!hooks || !hooks->write_error || req->in_write_error)
+    return error_page(req, status, detail);
+  req->in_write_error = true;
+  hooks->write_error(req, status, detail);
+  req->in_write_error = false;
+  return 0;
+}
+
 int tn__response_error(tn_req_t *req, int status, unsigned allow) {
   tn__response_reset(req);
   req->status = status;
@@ -283,11 +399,19 @@ int tn__response_error(tn_req_t *req, int status, unsigned allow) {
     format_allow(allow, methods, sizeof methods);
     tn_set_header(req, "Allow", methods);
   }
-  return error_page(req, status, NULL);
+  return write_error(req, status, NULL);
 }
 
 int tn__response_error_detail(tn_req_t *req, int status, const char *detail) {
   tn__response_reset(req);
   req->status = status;
-  return error_page(req, status, detail);
+  return write_error(req, status, detail);
+}
+
+int tn_send_error(tn_req_t *req, int status, const char *detail) {
+  if (status < 400 || status > 599)
+    return TN_EINVAL;
+  if (req->rflags & TN__REQ_STREAMING)
+    return TN_ESTATE; /* the status has gone out already */
+  return tn__response_error_detail(req, status, detail);
 }

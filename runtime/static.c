@@ -11,8 +11,10 @@
  * requiring it to lie inside the resolved root; the file is opened by its
  * resolved name with O_NOFOLLOW, so a link swapped in between fails.
  *
- * For now the whole file is read into the response body on the loop
- * thread; Range and sendfile come later. */
+ * A single Range is served as 206 (range.c). Files up to
+ * TN__SENDFILE_MIN are read into the response; larger ones, and every
+ * HEAD, leave the file to the connection, which sends it after the head
+ * with sendfile(2) (sendfile.c). */
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -384,15 +386,16 @@ static bool is_inside(const char *path, const char *root) {
   return strncmp(path, root, n) == 0 && (path[n] == '/' || path[n] == '\0');
 }
 
-/* Read the whole of `fd`, `size` bytes as fstat() said, into the body;
- * a file that has shrunk since is sent as it is now. */
-static int read_body(tn_req_t *req, int fd, size_t size) {
+/* Reads `len` bytes of `fd` from `off` into the body; a file that has
+ * shrunk since fstat() is sent as it is now. */
+static int read_body(tn_req_t *req, int fd, uint64_t off, size_t len) {
   tn__buf_t *b = &req->body_out;
   b->len = 0;
-  if (tn__buf_reserve(b, size))
+  if (tn__buf_reserve(b, len))
     return TN_ENOMEM;
-  while (b->len < size) {
-    ssize_t n = read(fd, b->data + b->len, size - b->len);
+  while (b->len < len) {
+    ssize_t n = pread(fd, b->data + b->len, len - b->len,
+                      (off_t)(off + b->len));
     if (n < 0 && errno == EINTR)
       continue;
     if (n < 0)
@@ -400,6 +403,32 @@ static int read_body(tn_req_t *req, int fd, size_t size) {
     if (n == 0)
       break;
     b->len += (size_t)n;
+  }
+  return 0;
+}
+
+/* The part of the file the request asked for: sets *off and *len, and
+ * answers 416 itself (returning 1) for a range past the end. */
+static int choose_range(tn_req_t *req, uint64_t size, tn_str_t etag,
+                        tn_str_t modified, uint64_t *off, uint64_t *len) {
+  *off = 0;
+  *len = size;
+  tn_str_t range = tn_req_header(req, "Range");
+  if (!range.ptr || tn_req_method(req) != TN_METHOD_GET ||
+      !tn__if_range_ok(tn_req_header(req, "If-Range"), etag, modified))
+    return 0;
+  char value[64];
+  switch (tn__range_parse(range, size, off, len)) {
+  case TN__RANGE_PART:
+    snprintf(value, sizeof value, "bytes %" PRIu64 "-%" PRIu64 "/%" PRIu64,
+             *off, *off + *len - 1, size);
+    req->status = 206;
+    return tn_set_header(req, "Content-Range", value);
+  case TN__RANGE_UNSATISFIABLE:
+    tn__response_error(req, 416, 0);
+    snprintf(value, sizeof value, "bytes */%" PRIu64, size);
+    tn_set_header(req, "Content-Range", value);
+    return 1;
   }
   return 0;
 }
@@ -450,10 +479,6 @@ int tn_static_file(tn_req_t *req, const char *root, tn_str_t rel) {
     close(fd);
     return tn__response_error(req, 404, 0); /* directories: no listing */
   }
-  if ((uint64_t)st.st_size > TN__STATIC_MAX_FILE) {
-    close(fd);
-    return tn__response_error(req, 500, 0);
-  }
 
   char etag[TN__ETAG_SIZE], modified[TN__HTTP_DATE_SIZE];
   /* Unsigned, so that an mtime past 2262 wraps instead of overflowing:
@@ -470,6 +495,8 @@ int tn_static_file(tn_req_t *req, const char *root, tn_str_t rel) {
   int err = tn_set_header(req, "ETag", etag);
   if (!err)
     err = tn_set_header(req, "Last-Modified", modified);
+  if (!err)
+    err = tn_set_header(req, "Accept-Ranges", "bytes");
   if (!err && tn__static_versioned(tn_req_query(req)))
     err = tn_set_header(req, "Cache-Control",
                         "public, max-age=31536000, immutable");
@@ -503,9 +530,23 @@ int tn_static_file(tn_req_t *req, const char *root, tn_str_t rel) {
     close(fd);
     return TN_ENOMEM;
   }
-  /* HEAD reads the file too: the runtime takes Content-Length from the
-   * body and drops the body itself for HEAD. */
-  err = read_body(req, fd, (size_t)st.st_size);
+  uint64_t off, len;
+  err = choose_range(req, (uint64_t)st.st_size,
+                     (tn_str_t){etag, (size_t)etag_len},
+                     (tn_str_t){modified, TN__HTTP_DATE_SIZE - 1}, &off, &len);
+  if (err) {
+    close(fd);
+    return err < 0 ? TN_ENOMEM : 0;
+  }
+  if (len > TN__SENDFILE_MIN || tn_req_method(req) == TN_METHOD_HEAD) {
+    /* The connection sends it after the head (or, for HEAD, only says
+     * how long it is). */
+    req->file_fd = fd;
+    req->file_off = off;
+    req->file_len = len;
+    return 0;
+  }
+  err = read_body(req, fd, off, (size_t)len);
   close(fd);
   if (err == TN_ENOMEM)
     return err;

@@ -19,6 +19,7 @@
 #define TORN_H
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -286,10 +287,76 @@ int tn_vprintf(tn_req_t *req, const char *fmt, va_list ap);
 int tn_write_json(tn_req_t *req, const json_t *value);
 int tn_write_json_new(tn_req_t *req, json_t *value);
 
+/* Answers with an error page for `status` (400..599), as Tornado's
+ * send_error: what was set or written is discarded, and the app's
+ * write_error hook (or the default page) writes the page; `detail`
+ * (NULL for none) is passed to the hook and shown by the default page.
+ * TN_ESTATE once tn_flush() has sent the status. */
+int tn_send_error(tn_req_t *req, int status, const char *detail);
+
 /* Redirect to `url` with `status` (301, 302, 303, 307 or 308; anything
  * else is TN_EINVAL): sets Location and an empty body. Tornado's
  * self.redirect(). A URL with CR, LF or NUL is refused (TN_EHEADER). */
 int tn_redirect(tn_req_t *req, const char *url, int status);
+
+/* --- Asynchronous handlers --------------------------------------------- */
+
+/* A route declared `async` (`route poll GET "/poll" -> poll async;`) is
+ * Tornado's `async def` handler: returning from the handler does not end
+ * the request. The handler (or any callback it set up) ends it later with
+ * tn_finish(); until then the request, everything read from it and
+ * everything written to it stay valid, and requests pipelined behind it on
+ * the same connection wait, so responses leave in order.
+ *
+ * Every function here must be called on the request's loop (the worker
+ * thread that called the handler); tn_run_in_executor is how work gets off
+ * it. A plain (not async) route may call tn_finish and tn_flush too: they
+ * do nothing there, since its response goes out when the handler
+ * returns. */
+
+typedef void (*tn_req_cb)(tn_req_t *req, void *data);
+typedef void (*tn_work_cb)(void *data);
+
+/* Ends the response: what was written is sent (with a Content-Length, or
+ * as the last chunk after tn_flush). Returns TN_ESTATE when called twice.
+ * If the client has already gone, nothing is sent and the request is just
+ * freed. The request must not be used after this call. */
+int tn_finish(tn_req_t *req);
+/* Sends the status, headers and body written so far now, and each later
+ * flush sends what was written since (chunked transfer coding, or for an
+ * HTTP/1.0 client the body up to the connection's close): for streaming
+ * and long-lived responses. Headers set after the first flush are
+ * ignored. */
+int tn_flush(tn_req_t *req);
+/* Whether tn_finish() has been called. */
+bool tn_req_finished(const tn_req_t *req);
+
+/* Calls `cb` once when the client closes the connection before the
+ * request has finished (Tornado's on_connection_close). The handler still
+ * ends the request with tn_finish(), which then sends nothing. One
+ * callback per request; a second call replaces the first. */
+int tn_on_connection_close(tn_req_t *req, tn_req_cb cb, void *data);
+/* Whether the client has gone (the close callback has run). */
+bool tn_req_connection_closed(const tn_req_t *req);
+
+/* Calls `cb(req, data)` on the loop after `ms` milliseconds
+ * (IOLoop.call_later). Timers still pending when the request finishes are
+ * cancelled: their callbacks never run. */
+int tn_call_later(tn_req_t *req, uint64_t ms, tn_req_cb cb, void *data);
+
+/* Runs `run(data)` on libuv's thread pool, then `done(req, data)` back on
+ * the request's loop (Tornado's run_in_executor): for blocking work (a
+ * file, a database driver, a password hash). `run` must not touch the
+ * request or call any tn_ function. If the request has already finished
+ * when the work completes, `done` is called with req NULL, so it can
+ * still free `data`. The pool has UV_THREADPOOL_SIZE threads (libuv's
+ * default 4), shared by every worker of the process. */
+int tn_run_in_executor(tn_req_t *req, tn_work_cb run, tn_req_cb done,
+                       void *data);
+
+/* The libuv loop of the request's worker, for anything else the handler
+ * wants to wait on. Handles made on it belong to the caller. */
+struct uv_loop_s *tn_req_loop(const tn_req_t *req);
 
 /* --- Cookies ----------------------------------------------------------- */
 
@@ -723,11 +790,18 @@ char *tn__tpl_url_room(tn_tpl_t *t, int n);
  *     without If-None-Match, when If-Modified-Since (any of the three
  *     HTTP-date formats; an unparseable one is ignored) is not older than
  *     the mtime.
+ *   - "Accept-Ranges: bytes". A GET with one byte range (Range: bytes=A-B,
+ *     A-, or -N) gets 206 with Content-Range; a range starting past the
+ *     end gets 416, with a Content-Range that gives the size; a list
+ *     of ranges or a malformed one gets the whole file. If-Range holding
+ *     an ETag that is not a strong match, or a date other than the
+ *     Last-Modified, also gets the whole file.
  * Headers the handler set before the call are kept, and a Content-Type it
- * set wins over the extension's; any body it wrote is discarded. The file
- * is read whole into the response for now (no Range, no sendfile), so
- * files over 1 GiB are answered 500. Returns 0, or TN_ENOMEM and leaves
- * the answer to the caller (the generated router answers 500). */
+ * set wins over the extension's; any body it wrote is discarded. Up to
+ * 64 KiB are read into the response; larger files are sent after the
+ * head straight from the page cache with sendfile(2), with no size limit.
+ * Returns 0, or TN_ENOMEM and leaves the answer to the caller (the
+ * generated router answers 500). */
 int tn_static_file(tn_req_t *req, const char *root, tn_str_t rel);
 
 /* --- Route parameters (used by tornc's generated code) ------------------ */
@@ -855,7 +929,9 @@ enum {
 /* Per-route settings, passed by the generated dispatcher. */
 enum {
   /* `route ... -> h authenticated;`: Tornado's @authenticated. */
-  TN_ROUTE_AUTHENTICATED = 1u << 0
+  TN_ROUTE_AUTHENTICATED = 1u << 0,
+  /* `route ... -> h async;`: the handler finishes with tn_finish(). */
+  TN_ROUTE_ASYNC = 1u << 1
 };
 
 /* The hooks an application may give (`prepare -> f;` and so on in the

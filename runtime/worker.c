@@ -33,6 +33,10 @@ tn_req_t *tn__req_acquire(tn__worker_t *w) {
   tn__response_reset(req);
   req->body = (tn_str_t){NULL, 0};
   req->args_parsed = 0; /* the lists were in the arena, now reset */
+  req->remote_ip[0] = '\0';
+  req->current_user = NULL;
+  req->current_user_known = false;
+  req->file_fd = -1;
   return req;
 }
 
@@ -42,6 +46,13 @@ void tn__req_release(tn__worker_t *w, tn_req_t *req) {
     tn__buf_free(&req->body_out);
   if (req->out.cap > TN__POOL_KEEP)
     tn__buf_free(&req->out);
+  tn__async_release(req);
+  tn__args_release(req);
+  if (req->file_fd >= 0)
+    close(req->file_fd);
+  req->file_fd = -1;
+  free(req->own);
+  req->own = NULL;
   tn__arena_reset(req); /* a pooled request keeps no chunk */
   req->conn = NULL;
   req->next_free = w->free_reqs;
@@ -74,6 +85,11 @@ static void on_date_tick(uv_timer_t *timer) {
     tn__clf_date(w->log_date, now, tm.tm_gmtoff);
     tn__access_flush(w);
   }
+  tn__conn_sweep(w, uv_now(&w->loop));
+}
+
+void tn__worker_on_resume(uv_idle_t *idle) {
+  tn__conn_resume_all(idle->data);
 }
 
 /* --- Listening sockets ------------------------------------------------- */
@@ -157,25 +173,22 @@ static int listen_on(tn__worker_t *w, struct sockaddr_storage *ss,
 
 /* --- Stopping ---------------------------------------------------------- */
 
-static void close_idle(uv_handle_t *handle, void *arg) {
-  tn__worker_t *w = arg;
-  if (handle->type != UV_TCP || handle == (uv_handle_t *)&w->listener)
-    return;
-  tn__conn_t *c = handle->data;
-  if (!c->req && !(c->flags & TN__CONN_WRITING))
-    tn__conn_close(c);
-}
-
-static void close_any(uv_handle_t *handle, void *arg) {
-  tn__worker_t *w = arg;
-  if (handle->type == UV_TCP && handle != (uv_handle_t *)&w->listener)
-    tn__conn_close(handle->data);
+/* Connections waiting for a request close now; the others after their
+ * response. */
+static void close_idle(tn__worker_t *w) {
+  tn__conn_t *next;
+  for (tn__conn_t *c = w->conns; c; c = next) {
+    next = c->next;
+    if (!c->req && !c->file && !(c->flags & TN__CONN_WRITING))
+      tn__conn_close(c);
+  }
 }
 
 /* A client that never finishes its request must not hold the stop up. */
 static void on_stop_deadline(uv_timer_t *timer) {
   tn__worker_t *w = timer->data;
-  uv_walk(&w->loop, close_any, w);
+  while (w->conns)
+    tn__conn_close(w->conns);
   uv_close((uv_handle_t *)&w->stop_timer, NULL);
 }
 
@@ -189,9 +202,13 @@ static void stop(tn__worker_t *w) {
   uv_close((uv_handle_t *)&w->wakeup, NULL);
   if (w->sighup_on)
     uv_close((uv_handle_t *)&w->sighup, NULL);
-  uv_close((uv_handle_t *)&w->date_timer, NULL);
+  /* The clock (which also sweeps deadlines) and the resume list are still
+   * needed by the connections finishing, but must not keep the loop
+   * alive once they have gone. */
+  uv_unref((uv_handle_t *)&w->date_timer);
+  uv_unref((uv_handle_t *)&w->resume_idle);
   tn__access_flush(w);
-  uv_walk(&w->loop, close_idle, w);
+  close_idle(w);
   if (w->nconns == 0)
     return;
   uv_timer_init(&w->loop, &w->stop_timer);
@@ -260,7 +277,9 @@ static int worker_start(tn__worker_t *w, struct sockaddr_storage *ss,
   uv_signal_init(&w->loop, &w->sigint);
   uv_signal_init(&w->loop, &w->sigterm);
   uv_timer_init(&w->loop, &w->date_timer);
+  uv_idle_init(&w->loop, &w->resume_idle);
   w->sigint.data = w->sigterm.data = w->date_timer.data = w;
+  w->resume_idle.data = w;
   if ((err = uv_async_init(&w->loop, &w->wakeup, on_wakeup)))
     return err;
   w->wakeup.data = w;
@@ -299,6 +318,7 @@ static void worker_free(tn__worker_t *w) {
   uv_loop_close(&w->loop);
   free_pool(w);
   tn__buf_free(&w->wbuf);
+  tn__buf_free(&w->zbuf);
   tn__buf_free(&w->access);
   free(w);
 }

@@ -393,6 +393,12 @@ static int teardown_tree(void **state) {
   return 0;
 }
 
+/* The app, worker and connection a request belongs to: the error pages
+ * ask the app for its write_error hook. */
+static const tn_app_t test_app = {.name = "test"};
+static tn__worker_t test_worker = {.app = &test_app};
+static tn__conn_t test_conn = {.worker = &test_worker};
+
 /* A request as conn.c would hand it over: method, query, and headers
  * given as NULL-terminated name, value pairs. */
 static tn_req_t *new_req(unsigned method, const char *query,
@@ -401,6 +407,8 @@ static tn_req_t *new_req(unsigned method, const char *query,
   assert_non_null(req);
   tn__arena_reset(req);
   tn__response_reset(req);
+  req->file_fd = -1;
+  req->conn = &test_conn;
   req->head.method_bit = method;
   req->head.method = S(tn_method_name(method) ? tn_method_name(method) : "X");
   req->head.minor_version = 1;
@@ -479,7 +487,7 @@ static void test_serve_get(void **state) {
   assert_string_equal(out_header(req, "ETag"), etag);
   assert_string_equal(out_header(req, "Last-Modified"), date);
   assert_null(out_header(req, "Cache-Control"));
-  assert_null(out_header(req, "Accept-Ranges"));
+  assert_string_equal(out_header(req, "Accept-Ranges"), "bytes");
   free_req(req);
 
   req = serve(t, TN_METHOD_GET, "css/site.css", NULL, NULL);
@@ -523,6 +531,7 @@ static void test_serve_head(void **state) {
   assert_non_null(w);
   assert_non_null(c);
   c->worker = w;
+  w->app = &test_app;
   strcpy(w->date, "Date: Sun, 06 Nov 1994 08:49:37 GMT\r\n");
   w->date_len = strlen(w->date);
   for (int head = 0; head <= 1; head++) {
