@@ -412,9 +412,11 @@ for _name, _data in MALFORMED:
     suite.add("malformed (%s) -> 400, close, still serving" % _name,
               closing_error(_data, 400))
 
-suite.add("Transfer-Encoding: chunked request body -> 501 and close",
-          closing_error(b"GET / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: "
-                        b"chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n", 501))
+suite.add("Transfer-Encoding: gzip, chunked (a coding torn does not "
+          "decode) -> 501 and close",
+          closing_error(b"POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: "
+                        b"gzip, chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n",
+                        501))
 suite.add("one 9000-byte header (head > 8 KiB) -> 431 and close",
           closing_error(req("GET", "/", [("X-Big", "a" * 9000)]), 431))
 suite.add("200 headers of 60 bytes (head > 8 KiB) -> 431 and close",
