@@ -168,6 +168,13 @@ static void check_route_handler(const tc_program *prog, int i, tc_diags *d)
              r->handler);
     return;
   }
+  if (tc_is_libc_name(r->handler)) {
+    tc_error(d, r->handler_pos,
+             "handler name '%s' is a C library function, which the static "
+             "server binary would then call instead of the library's; "
+             "choose another name", r->handler);
+    return;
+  }
   const tc_route *o = tc_gen_handler_owner(prog, r);
   if (o == r || o->pattern->bad || r->pattern->bad)
     return;
@@ -270,6 +277,11 @@ static void check_hooks(const tc_program *prog, tc_diags *d)
     const tc_hook *h = &prog->hooks[i];
     if (h->fn && tc_is_c_keyword(h->fn))
       tc_error(d, h->fn_pos, "hook function name '%s' is a C keyword", h->fn);
+    else if (h->fn && tc_is_libc_name(h->fn))
+      tc_error(d, h->fn_pos,
+               "hook function name '%s' is a C library function, which the "
+               "static server binary would then call instead of the "
+               "library's; choose another name", h->fn);
   }
 }
 

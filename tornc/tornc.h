@@ -55,6 +55,9 @@ int tc_strcasecmp(const char *a, const char *b);
 /* True if `s` is a C identifier, and if it is a C11 keyword. */
 bool tc_is_c_ident(const char *s, size_t len);
 bool tc_is_c_keyword(const char *s);
+/* True if `s` names a C library function the server binary links: a
+ * handler of that name would replace it in the static binary. */
+bool tc_is_libc_name(const char *s);
 
 /* ===================================================================== */
 /* Sources and diagnostics (diag.c)                                       */

@@ -132,6 +132,27 @@ bool tc_is_c_keyword(const char *s)
   return false;
 }
 
+bool tc_is_libc_name(const char *s)
+{
+  /* Functions of the C library and POSIX that make likely handler names
+   * and that libtorn, libuv, jansson, zlib or libcrypto call. */
+  static const char *const names[] = {
+      "abort", "accept", "access", "alarm", "bind", "brk", "calloc", "chdir",
+      "chmod", "chown", "clock", "close", "connect", "creat", "dup", "err",
+      "error", "execv", "exit", "fork", "free", "getenv", "getline", "index",
+      "ioctl", "kill", "link", "listen", "log", "login", "logout", "lseek",
+      "main", "malloc", "mkdir", "mmap", "open", "pause", "pipe", "poll",
+      "printf", "puts", "qsort", "raise", "rand", "random", "read",
+      "readlink", "realloc", "recv", "remove", "rename", "rmdir", "sbrk",
+      "select", "send", "setenv", "shutdown", "signal", "sleep", "socket",
+      "stat", "sync", "syslog", "system", "time", "times", "truncate",
+      "umask", "uname", "unlink", "utime", "wait", "warn", "write"};
+  for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+    if (strcmp(s, names[i]) == 0)
+      return true;
+  return false;
+}
+
 bool tc_write_file(const char *path, const tc_buf *b)
 {
   FILE *out = fopen(path, "wb");
