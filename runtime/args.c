@@ -203,8 +203,14 @@ static int parse_body(tn_req_t *req) {
   if (tn_req_header(req, "Content-Encoding").ptr)
     return 0;
   tn_str_t type = tn_req_header(req, "Content-Type");
-  if (media_type_is(type, "application/x-www-form-urlencoded"))
+  if (media_type_is(type, "application/x-www-form-urlencoded")) {
+    /* The parser keeps 32-bit lengths; --max-body-size allows more. */
+    if (req->body.len >= UINT32_MAX) {
+      req->body_error = "form body over 4 GiB";
+      return 0;
+    }
     return parse_into(req, req->body, &req->body_args);
+  }
   if (!media_type_is(type, "multipart/form-data"))
     return 0;
   int err = tn__multipart_parse(req, type, &req->body_args, &req->files,
@@ -321,8 +327,8 @@ static int collect_all(tn_req_t *req, unsigned which, const char *name,
   if (n == 0)
     return 0;
   if (n > INT_MAX)
-    return TN_ERANGE; /* cannot happen below TN__MAX_BODY, but the count
-                         must fit the return value */
+    return TN_ERANGE; /* needs a body of gigabytes, but the count must
+                         fit the return value */
   const char **out = tn_req_alloc(req, n * sizeof *out);
   if (!out)
     return TN_ENOMEM;

@@ -21,6 +21,7 @@
  * never copied twice.
  */
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "internal.h"
 
@@ -271,6 +272,7 @@ void tn__conn_fail(tn__conn_t *c, int status) {
   tn_req_t *req = c->req;
   tn__response_error(req, status, 0);
   tn__response_finish(req, false);
+  tn__access_log(c->worker, req, req->sent_bytes);
   tn__req_release(c->worker, req);
   c->req = NULL;
   c->flags |= TN__CONN_CLOSE;
@@ -347,7 +349,12 @@ static int read_body(tn__conn_t *c, tn_req_t *req, const char *end) {
     char *out = (char *)req->body.ptr + req->body.len;
     status = tn__chunked_decode(&req->chunked, &out, &req->raw, end);
     req->body.len = (size_t)(out - req->body.ptr);
-    if (req->body.len > req->body_limit)
+    if (status != TN__PARSE_AGAIN && status != TN__PARSE_DONE)
+      return status; /* bad framing, whatever the sizes say */
+    /* A chunk announced past the limit is refused before its data comes,
+     * as a Content-Length would be. */
+    if (req->body.len > req->body_limit ||
+        req->chunked.left > req->body_limit - req->body.len)
       return 413;
   } else if ((uint64_t)(end - req->body.ptr) < h->content_length) {
     status = TN__PARSE_AGAIN;
@@ -372,7 +379,14 @@ static void complete(tn__conn_t *c, tn_req_t *req) {
     if (tn__response_end_stream(req))
       keep_alive = false;
   } else if (tn__response_finish(req, keep_alive)) {
+    /* Out of memory (or header slots) laying the response out: the
+     * client still gets an answer, the smallest there is. */
     keep_alive = false;
+    if (req->file_fd >= 0)
+      close(req->file_fd);
+    req->file_fd = -1;
+    tn__response_error(req, 500, 0);
+    tn__response_finish(req, false);
   } else if (req->file_fd >= 0 && req->status / 100 == 2 &&
              req->head.method_bit != TN_METHOD_HEAD) {
     if ((c->file = tn__sendfile_new(c, req->file_fd, req->file_off,

@@ -91,7 +91,9 @@ static tn_str_t content_type(const tn_req_t *req) {
 bool tn__gzip_wanted(tn_req_t *req) {
   if (!(req->conn->worker->app->flags & TN_APP_COMPRESS))
     return false;
-  tn_set_header(req, "Vary", "Accept-Encoding");
+  /* Added to any Vary of the handler's: a second field line is the same
+   * as one listing both (RFC 9110 5.3). */
+  tn__put_header_late(req, "Vary", "Accept-Encoding", false);
   return req->body_out.len >= TN__GZIP_MIN && req->body_out.len < UINT32_MAX &&
          !req->has_content_encoding &&
          accepts_gzip(tn_req_header(req, "Accept-Encoding")) &&
@@ -117,6 +119,6 @@ int tn__gzip_body(tn_req_t *req, tn__buf_t *out) {
   }
   deflateEnd(&z);
   if (!err)
-    err = tn_set_header(req, "Content-Encoding", "gzip");
+    err = tn__put_header_late(req, "Content-Encoding", "gzip", true);
   return err;
 }

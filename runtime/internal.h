@@ -27,11 +27,10 @@
 
 #define TN__READ_BUF_SIZE (64 * 1024) /* the worker's shared read buffer */
 #define TN__MAX_HEAD 8192             /* request line + headers -> 431 */
-#define TN__MAX_BODY (1024 * 1024)    /* Content-Length -> 413 */
 #define TN__MAX_HEADERS 64            /* header lines -> 431 */
-#define TN__MAX_OUT_HEADERS 32        /* headers a handler may set */
+#define TN__USER_OUT_HEADERS 32       /* headers a handler may set */
+#define TN__MAX_OUT_HEADERS 36        /* + those the runtime adds last */
 #define TN__LINGER_MS 2000            /* read-and-discard after an error */
-#define TN__STOP_DEADLINE_MS 10000    /* then a stop closes what is left */
 #define TN__POOL_KEEP (64 * 1024)     /* a pooled buffer larger is freed */
 #define TN__ARENA_INLINE 512          /* request arena bytes inside the req */
 #define TN__ARENA_CHUNK 4096          /* then chunks of at least this */
@@ -48,8 +47,10 @@ int tn__buf_append(tn__buf_t *b, const void *data, size_t len);
 void tn__buf_free(tn__buf_t *b);
 
 static inline void tn__buf_put(tn__buf_t *b, const void *data, size_t len) {
-  /* Callers reserve first; this is the unchecked copy of the hot path. */
-  memcpy(b->data + b->len, data, len);
+  /* Callers reserve first; this is the unchecked copy of the hot path.
+   * An empty copy may come from a buffer never given memory (NULL). */
+  if (len)
+    memcpy(b->data + b->len, data, len);
   b->len += len;
 }
 
@@ -231,8 +232,8 @@ enum {
  * caller owns the memory: tn__form_size says how many arguments `in` holds
  * and how many bytes of text they need; tn__form_parse fills `items` (room
  * for that many) and `text` (that many bytes) and returns the count.
- * Lengths are kept in 32 bits: `in` must be under 4 GiB (a request's query
- * and body are far smaller, TN__MAX_HEAD and TN__MAX_BODY). */
+ * Lengths are kept in 32 bits: `in` must be under 4 GiB (a query is under
+ * the head's limit; parse_body refuses a larger form body). */
 size_t tn__form_size(tn_str_t in, size_t *text_size);
 size_t tn__form_parse(tn_str_t in, tn__arg_t *items, char *text);
 
@@ -396,6 +397,12 @@ int tn__response_error(tn_req_t *req, int status, unsigned allow);
  * argument q)": for the errors that a call made by the handler answers
  * (tn_require_argument). `detail` is HTML-escaped; NULL for none. */
 int tn__response_error_detail(tn_req_t *req, int status, const char *detail);
+/* tn_set_header (or with `replace` false tn_add_header) for the headers the
+ * runtime adds as a response completes (ETag, Vary, Content-Encoding):
+ * they have slots of their own, so a handler that used all of its slots
+ * still gets its response sent. */
+int tn__put_header_late(tn_req_t *req, const char *name, const char *value,
+                        bool replace);
 /* The head and the body written so far of a response sent in pieces
  * (tn_flush): chunked for HTTP/1.1, else up to the connection's close.
  * Then tn__response_end_stream sends the rest and the last chunk. */

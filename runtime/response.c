@@ -47,7 +47,7 @@ static bool is_reserved(const char *name, size_t len) {
 /* Adds "name: value", replacing every earlier header of that name when
  * `replace` is set. */
 static int put_header(tn_req_t *req, const char *name, const char *value,
-                      bool replace) {
+                      bool replace, unsigned max) {
   size_t nlen = strlen(name), vlen = strlen(value);
   if (nlen == 0)
     return TN_EHEADER;
@@ -73,7 +73,7 @@ static int put_header(tn_req_t *req, const char *name, const char *value,
     }
   }
   if (!slot) {
-    if (req->nout == TN__MAX_OUT_HEADERS)
+    if (req->nout >= max)
       return TN_ENOMEM;
     slot = &req->out_headers[req->nout++];
   }
@@ -97,11 +97,16 @@ static int put_header(tn_req_t *req, const char *name, const char *value,
 }
 
 int tn_set_header(tn_req_t *req, const char *name, const char *value) {
-  return put_header(req, name, value, true);
+  return put_header(req, name, value, true, TN__USER_OUT_HEADERS);
+}
+
+int tn__put_header_late(tn_req_t *req, const char *name, const char *value,
+                        bool replace) {
+  return put_header(req, name, value, replace, TN__MAX_OUT_HEADERS);
 }
 
 int tn_add_header(tn_req_t *req, const char *name, const char *value) {
-  return put_header(req, name, value, false);
+  return put_header(req, name, value, false, TN__USER_OUT_HEADERS);
 }
 
 int tn_write_len(tn_req_t *req, const void *data, size_t len) {
@@ -237,7 +242,7 @@ static int etag_body(tn_req_t *req, bool weak) {
   tn_str_t inm = tn_req_header(req, "If-None-Match");
   if (inm.ptr && tn__etag_match(inm, (tn_str_t){etag, (size_t)n}))
     req->status = 304;
-  return tn_set_header(req, "ETag", etag);
+  return tn__put_header_late(req, "ETag", etag, true);
 }
 
 int tn__response_finish(tn_req_t *req, bool keep_alive) {
@@ -370,6 +375,11 @@ static int write_escaped(tn_req_t *req, const char *s) {
 static int error_page(tn_req_t *req, int status, const char *detail) {
   size_t len;
   const char *line = tn__status_line(status, &len);
+  char unknown[16];
+  if (!line) { /* a code with no registered reason (tn_set_status allows it) */
+    snprintf(unknown, sizeof unknown, "%03d Unknown", status);
+    line = unknown;
+  }
   int err = tn_printf(req, "<html><title>%.*s: %s</title><body>%.*s: %s",
                       3, line, line + 4, 3, line, line + 4);
   if (!err && detail &&
@@ -413,5 +423,11 @@ int tn_send_error(tn_req_t *req, int status, const char *detail) {
     return TN_EINVAL;
   if (req->rflags & TN__REQ_STREAMING)
     return TN_ESTATE; /* the status has gone out already */
+  if (req->in_write_error) {
+    /* The hook handing the page back to the runtime: the default page,
+     * with the headers the error already has (a 405's Allow). */
+    req->body_out.len = 0;
+    return error_page(req, req->status, detail);
+  }
   return tn__response_error_detail(req, status, detail);
 }

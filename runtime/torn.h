@@ -269,9 +269,12 @@ int tn_set_status(tn_req_t *req, int status);
  * Link...): Tornado's add_header. Checked as tn_set_header. */
 int tn_add_header(tn_req_t *req, const char *name, const char *value);
 /* Set a response header, replacing one of the same name. Names must be
- * tokens and values must not hold CR, LF or NUL: anything else is refused
- * with TN_EHEADER and nothing is sent. Content-Length, Date, Server and
- * Connection are the runtime's own and refused as TN_EINVAL. */
+ * tokens and values must not hold control characters (CR and LF above
+ * all, which would let a value start a header of its own) other than tab,
+ * nor DEL: anything else is refused with TN_EHEADER and nothing is sent.
+ * Content-Length, Date, Server, Connection and Transfer-Encoding are the
+ * runtime's own and refused as TN_EINVAL. A handler may set 32 headers
+ * (TN_ENOMEM beyond). */
 int tn_set_header(tn_req_t *req, const char *name, const char *value);
 /* Append to the body: a NUL-terminated string, `len` bytes, or printf. */
 int tn_write(tn_req_t *req, const char *text);

@@ -34,6 +34,7 @@ tn_req_t *tn__req_acquire(tn__worker_t *w) {
   req->body = (tn_str_t){NULL, 0};
   req->args_parsed = 0; /* the lists were in the arena, now reset */
   req->remote_ip[0] = '\0';
+  tn__cookies_reset(req); /* they pointed into the previous request */
   req->current_user = NULL;
   req->current_user_known = false;
   req->file_fd = -1;
@@ -200,8 +201,10 @@ static void stop(tn__worker_t *w) {
   uv_close((uv_handle_t *)&w->sigint, NULL);
   uv_close((uv_handle_t *)&w->sigterm, NULL);
   uv_close((uv_handle_t *)&w->wakeup, NULL);
+  /* Closing the SIGHUP handle would give the signal its default action
+   * (the end of the process) while requests finish. */
   if (w->sighup_on)
-    uv_close((uv_handle_t *)&w->sighup, NULL);
+    uv_unref((uv_handle_t *)&w->sighup);
   /* The clock (which also sweeps deadlines) and the resume list are still
    * needed by the connections finishing, but must not keep the loop
    * alive once they have gone. */
@@ -240,9 +243,12 @@ static void on_wakeup(uv_async_t *handle) {
 static void on_sighup(uv_signal_t *handle, int signum) {
   (void)signum;
   tn__worker_t *w = handle->data;
+  const char *path = w->opts->access_log;
+  if (!path || strcmp(path, "-") == 0)
+    return; /* no file to reopen */
   tn__access_flush(w);
   if (!tn__access_reopen())
-    tn_log(TN_LOG_INFO, "SIGHUP: access log %s reopened", w->opts->access_log);
+    tn_log(TN_LOG_INFO, "SIGHUP: access log %s reopened", path);
 }
 
 static void close_leftover(uv_handle_t *handle, void *arg) {
@@ -285,8 +291,9 @@ static int worker_start(tn__worker_t *w, struct sockaddr_storage *ss,
   w->wakeup.data = w;
   uv_signal_start(&w->sigint, on_signal, SIGINT);
   uv_signal_start(&w->sigterm, on_signal, SIGTERM);
-  if (w->id == 0 && w->opts->access_log &&
-      strcmp(w->opts->access_log, "-") != 0) {
+  /* SIGHUP is log rotation: heard (and harmless) even without a log
+   * file, since its default action would end the server. */
+  if (w->id == 0) {
     uv_signal_init(&w->loop, &w->sighup);
     w->sighup.data = w;
     uv_signal_start(&w->sighup, on_sighup, SIGHUP);

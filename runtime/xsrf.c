@@ -245,8 +245,9 @@ int tn__xsrf_check(tn_req_t *req) {
     return 0;
   tn_str_t sent;
   token_t t = {0, {NULL, 0}, 0};
-  if (sent_token(req, &sent) ||
-      (sent.len && decode_token(req, sent, &t)) || load_token(req)) {
+  if (sent_token(req, &sent))
+    return 1; /* a malformed body: the argument parser has answered 400 */
+  if ((sent.len && decode_token(req, sent, &t)) || load_token(req)) {
     tn__response_error(req, 500, 0);
     return 1;
   }
