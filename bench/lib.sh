@@ -60,6 +60,15 @@ stop_pid() {
     wait "$1" 2>/dev/null
 }
 
+# torn's build directory, absolute: BUILD as make takes it (relative to
+# the top of the tree, $1; default build). Build into it with
+# `make -C "$1" BUILD="${BUILD:-build}" ...`.
+build_dir() {
+    local b=${BUILD:-build}
+    b=${b%/}
+    if [[ $b == /* ]]; then echo "$b"; else echo "$1/$b"; fi
+}
+
 # A port nobody listens on right now.
 free_port() {
     "$PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'

@@ -103,7 +103,8 @@ SITE = [
     ("favicon", "GET", ["/favicon.ico"]),
     ("me", "GET", ["/api/v1/me"]),
     ("status", "GET", ["/api/v1/status"]),
-    ("static", "GET", ["/static/", ("file", "path")]),
+    # ("static" is a .troute keyword: the static-directory declaration.)
+    ("static_file", "GET", ["/static/", ("file", "path")]),
     ("home", "GET", ["/"]),
 ]
 
