@@ -51,7 +51,7 @@ all: tornc libtorn examples
 # needs nothing but `make run` or `make test`.
 DEBS       = gcc libc6-dev make re2c lemon libuv1-dev libjansson-dev file \
              libssl-dev zlib1g-dev
-TEST_DEBS  = libcmocka-dev curl python3
+TEST_DEBS  = libcmocka-dev curl python3 python3-tornado python3-websockets
 BENCH_DEBS = wrk nginx python3-tornado procps util-linux valgrind
 
 define apt_install
