@@ -7,9 +7,9 @@
  * Safety comes from two checks. The decoded path is refused outright if
  * any segment is empty, "." or "..", or it holds a backslash or a NUL, so
  * the URL alone can never climb out of the root. Then symlinks, which may
- * point anywhere, are caught by resolving the path with realpath() and
- * requiring it to lie inside the resolved root; the file is opened by its
- * resolved name with O_NOFOLLOW, so a link swapped in between fails.
+ * point anywhere, are kept inside by the kernel (openat2 RESOLVE_BENEATH),
+ * or, where it refuses or is too old, by resolving the path with
+ * realpath() and requiring it to lie inside the resolved root.
  *
  * A single Range is served as 206 (range.c). Files up to
  * TN__SENDFILE_MIN are read into the response; larger ones, and every
@@ -19,10 +19,12 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <linux/openat2.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -386,6 +388,52 @@ static bool is_inside(const char *path, const char *root) {
   return strncmp(path, root, n) == 0 && (path[n] == '/' || path[n] == '\0');
 }
 
+/* O_NONBLOCK so that a FIFO in the directory cannot block the loop in
+ * open(); it is refused later as any file that is not regular. */
+#define TN__STATIC_OPEN (O_RDONLY | O_CLOEXEC | O_NONBLOCK)
+
+/* The fast way: the kernel resolves `name` under `root` and refuses to
+ * leave it (openat2's RESOLVE_BENEATH, Linux 5.6), in two system calls
+ * where realpath() needs one per path component. Returns the descriptor,
+ * or -errno: -EXDEV when the name leads out of the root, or through an
+ * absolute symlink (which may still point inside: the caller asks
+ * open_resolved), -ENOSYS on an older kernel. */
+static int open_beneath(const char *root, const char *name) {
+  int dir = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (dir < 0)
+    return -errno;
+  struct open_how how = {
+      .flags = TN__STATIC_OPEN,
+      .resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS,
+  };
+  long fd = syscall(SYS_openat2, dir, name, &how, sizeof how);
+  int err = errno;
+  close(dir);
+  return fd < 0 ? -err : (int)fd;
+}
+
+/* The portable way, and the judge of what open_beneath refused: resolve
+ * `path` (ROOT/NAME) with realpath() and require it to lie inside the
+ * resolved root, then open the resolved name with O_NOFOLLOW, so that a
+ * link swapped in between fails. Every prefix of a resolved path is
+ * itself resolved, so a file whose resolved path starts with `root` as
+ * given is inside it: the root the generated router passes is resolved
+ * already (by tornc), and only other roots cost a second realpath().
+ * Returns the descriptor or -errno (-EXDEV: outside). */
+static int open_resolved(const char *root, const char *path) {
+  char real_root[PATH_MAX], real_path[PATH_MAX];
+  if (!realpath(path, real_path))
+    return -errno;
+  if (!is_inside(real_path, root)) {
+    if (!realpath(root, real_root))
+      return -errno;
+    if (!is_inside(real_path, real_root))
+      return -EXDEV;
+  }
+  int fd = open(real_path, TN__STATIC_OPEN | O_NOFOLLOW);
+  return fd < 0 ? -errno : fd;
+}
+
 /* Reads `len` bytes of `fd` from `off` into the body; a file that has
  * shrunk since fstat() is sent as it is now. */
 static int read_body(tn_req_t *req, int fd, uint64_t off, size_t len) {
@@ -455,25 +503,12 @@ int tn_static_file(tn_req_t *req, const char *root, tn_str_t rel) {
   if (!tn__static_path_ok((tn_str_t){name, (size_t)n}))
     return tn__response_error(req, 404, 0);
 
-  /* Every prefix of a resolved path is itself resolved, so a file whose
-   * resolved path starts with `root` as given is inside it: the root the
-   * generated router passes is resolved already (by tornc), and only
-   * other roots (relative, or through a symlink) cost a realpath() here. */
-  char real_root[PATH_MAX], real_path[PATH_MAX];
-  if (!realpath(path, real_path))
-    return answer_errno(req, errno);
-  if (!is_inside(real_path, root)) {
-    if (!realpath(root, real_root))
-      return answer_errno(req, errno);
-    if (!is_inside(real_path, real_root))
-      return tn__response_error(req, 404, 0);
-  }
-
-  /* O_NONBLOCK so that a FIFO in the directory cannot block the loop in
-   * open(); it is refused below as any file that is not regular. */
-  int fd = open(real_path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+  int fd = open_beneath(root, name);
+  if (fd == -EXDEV || fd == -ENOSYS)
+    fd = open_resolved(root, path);
   if (fd < 0)
-    return answer_errno(req, errno);
+    return fd == -EXDEV ? tn__response_error(req, 404, 0)
+                        : answer_errno(req, -fd);
   struct stat st;
   if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
     close(fd);
