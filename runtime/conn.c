@@ -53,8 +53,8 @@ static uint64_t after(const tn__conn_t *c, uint32_t ms) {
 static void arm(tn__conn_t *c) {
   const tn_options_t *o = c->worker->opts;
   tn_req_t *req = c->req;
-  if (c->flags & (TN__CONN_LINGER | TN__CONN_CLOSING))
-    return;
+  if (c->ws || (c->flags & (TN__CONN_LINGER | TN__CONN_CLOSING)))
+    return; /* a WebSocket's deadlines are its own (ws_conn.c) */
   if (c->flags & TN__CONN_WRITING || c->file)
     c->deadline = after(c, o->idle_timeout_ms); /* a client not reading */
   else if (!req)
@@ -116,6 +116,11 @@ void tn__conn_close(tn__conn_t *c) {
     tn__sendfile_free(c->file);
     c->file = NULL;
   }
+  if (c->ws) {
+    tn_ws_t *ws = c->ws;
+    c->ws = NULL;
+    tn__ws_free(ws); /* its close callback runs now */
+  }
   free(c->buf);
   c->buf = NULL;
   c->len = c->cap = 0;
@@ -131,7 +136,7 @@ static void on_shutdown(uv_shutdown_t *req, int status) {
  * a while before closing: closing a socket with unread input makes the
  * kernel send RST, which can destroy the response before the client has
  * read it. */
-static void begin_linger(tn__conn_t *c) {
+void tn__conn_shutdown(tn__conn_t *c) {
   if (c->flags & (TN__CONN_LINGER | TN__CONN_CLOSING))
     return;
   c->flags |= TN__CONN_LINGER;
@@ -151,6 +156,10 @@ void tn__conn_sweep(tn__worker_t *w, uint64_t now) {
     next = c->next;
     if (!c->deadline || now < c->deadline)
       continue;
+    if (c->ws && !(c->flags & TN__CONN_LINGER)) {
+      tn__ws_on_deadline(c->ws, now);
+      continue;
+    }
     tn_req_t *req = c->req;
     if (req && req->phase <= TN__REQ_BODY &&
         !(c->flags & (TN__CONN_WRITING | TN__CONN_LINGER))) {
@@ -168,10 +177,12 @@ void tn__conn_sweep(tn__worker_t *w, uint64_t now) {
 
 /* Everything queued so far has been handed to the kernel. */
 static void on_output_sent(tn__conn_t *c) {
-  if (c->file)
+  if (c->ws)
+    tn__ws_flush(c->ws); /* the 101 has gone: the frames may follow */
+  else if (c->file)
     tn__conn_send_file(c);
   else if (c->flags & TN__CONN_CLOSE)
-    begin_linger(c);
+    tn__conn_shutdown(c);
   else if (c->worker->stopping && !c->req)
     tn__conn_close(c);
   else
@@ -258,7 +269,7 @@ void tn__conn_send_file(tn__conn_t *c) {
   tn__sendfile_free(c->file);
   c->file = NULL;
   if (c->flags & TN__CONN_CLOSE)
-    begin_linger(c);
+    tn__conn_shutdown(c);
   else
     tn__conn_schedule(c); /* the requests that waited behind the file */
 }
@@ -373,6 +384,16 @@ static int read_body(tn__conn_t *c, tn_req_t *req, const char *end) {
 /* The response of `req` is complete: lay it out and let the request go. */
 static void complete(tn__conn_t *c, tn_req_t *req) {
   tn__worker_t *w = c->worker;
+  if (req->rflags & TN__REQ_UPGRADE) {
+    /* Its 101 is queued: from here on the connection speaks WebSocket. */
+    c->ws = req->ws;
+    req->ws = NULL;
+    tn__req_done(req);
+    tn__req_release(w, req);
+    c->req = NULL;
+    tn__ws_start(c->ws);
+    return;
+  }
   bool keep_alive = wants_keep_alive(&req->head) && !w->stopping &&
                     !(req->rflags & TN__REQ_CLOSE);
   if (req->rflags & TN__REQ_STREAMING) {
@@ -481,6 +502,10 @@ static const char *process(tn__conn_t *c, const char *p, const char *end) {
     }
     p = req->raw;
     dispatch(c, req);
+    if (c->ws) { /* upgraded: what follows the request is frames */
+      tn__ws_feed(c->ws, (char *)p, (char *)end);
+      return end;
+    }
   }
   return end;
 }
@@ -637,6 +662,10 @@ static void resume(tn__conn_t *c) {
     resume_closed(c);
     return;
   }
+  if (c->ws) { /* messages sent from outside its reads */
+    flush(c);
+    return;
+  }
   if (req && req->phase == TN__REQ_ASYNC) {
     if (!(req->rflags & TN__REQ_FINISHED)) {
       if (req->rflags & TN__REQ_FLUSH)
@@ -708,6 +737,11 @@ static void on_read(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf) {
   }
   char *end = buf->base + nread;
   *end = '\0';
+  if (c->ws) {
+    tn__ws_feed(c->ws, base, end);
+    flush(c);
+    return;
+  }
   keep(c, process(c, base, end), end);
   if (!(c->flags & TN__CONN_CLOSING)) {
     arm(c);

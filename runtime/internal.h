@@ -36,6 +36,10 @@
 #define TN__ARENA_CHUNK 4096          /* then chunks of at least this */
 #define TN__URL_STACK 2048            /* URLs built on the stack up to this */
 
+/* The objects every section refers to (see the ownership above). */
+typedef struct tn__conn_s tn__conn_t;
+typedef struct tn__worker_s tn__worker_t;
+
 /* --- Byte buffers ------------------------------------------------------ */
 
 /* The runtime's buffers are the public tn_buf_t. The memory moves when
@@ -273,10 +277,279 @@ int tn__multipart_parse(tn_req_t *req, tn_str_t content_type,
                         tn__args_t *args, tn__files_t *files,
                         const char **why);
 
+/* --- WebSocket frames (ws_frame.c) ---------------------------------------- */
+
+/* Opcodes (RFC 6455 5.2). */
+enum {
+  TN__WS_CONT = 0x0,
+  TN__WS_TEXT = 0x1,
+  TN__WS_BINARY = 0x2,
+  TN__WS_CLOSE = 0x8,
+  TN__WS_PING = 0x9,
+  TN__WS_PONG = 0xA
+};
+
+#define TN__WS_MAX_CONTROL 125 /* a control frame's payload */
+#define TN__WS_MAX_HEADER 14   /* 2 + 8 (64-bit length) + 4 (mask) */
+
+/* Results of tn__ws_parse. */
+enum {
+  TN__WS_NEED = 0,  /* every byte has been consumed: feed more */
+  TN__WS_HEAD = 1,  /* a frame header is complete: see p->frame */
+  TN__WS_DATA = 2,  /* *piece is payload, unmasked in place (never empty) */
+  TN__WS_END = 3,   /* the frame's payload is complete */
+  TN__WS_ERROR = 4  /* a protocol error: p->close_code and p->why say */
+};
+
+/* The header of the frame being parsed. */
+typedef struct {
+  bool fin;
+  bool rsv1;          /* permessage-deflate: the message is compressed
+                         (only ever set on a message's first frame) */
+  uint8_t opcode;     /* TN__WS_* */
+  uint64_t len;       /* payload length */
+  uint8_t mask[4];
+} tn__ws_frame_t;
+
+/* An incremental parser of the frames a client sends. It checks
+ * everything the framing alone can tell (RFC 6455 5.2-5.5): the mask is
+ * there, reserved bits are clear (RSV1 allowed on a message's first data
+ * frame when `allow_rsv1`), no reserved opcode, control frames are final
+ * and at most 125 bytes, a 64-bit length has its top bit clear, a length
+ * is written in the fewest bytes (5.2's "minimal number of bytes MUST be
+ * used"). It also follows fragmentation: a continuation
+ * frame with no message begun, or a new data frame while a message is
+ * unfinished, is an error. Payload is handed out as it arrives, in pieces,
+ * so a frame is never buffered whole. The state holds no pointer into the
+ * input: the caller may reuse its buffer between calls. */
+typedef struct {
+  /* private to ws_frame.c */
+  uint8_t state;
+  uint8_t have;               /* header bytes gathered in hdr */
+  uint8_t hdr[TN__WS_MAX_HEADER];
+  uint8_t mask_at;            /* next mask byte's index, 0..3 */
+  bool in_message;            /* a fragmented data message is unfinished */
+  uint64_t left;              /* payload bytes of the frame still to come */
+
+  bool allow_rsv1;            /* set by the caller: deflate was agreed */
+  tn__ws_frame_t frame;       /* valid from TN__WS_HEAD to TN__WS_END */
+  uint16_t close_code;        /* with TN__WS_ERROR: 1002 */
+  const char *why;            /* with TN__WS_ERROR: static text */
+} tn__ws_parser_t;
+
+void tn__ws_parser_init(tn__ws_parser_t *p);
+/* Parses from *in up to `end`, advancing *in past what it consumed, and
+ * returns at the first event: TN__WS_HEAD, then zero or more TN__WS_DATA
+ * (with `piece` set to payload bytes, unmasked in place in the input),
+ * then TN__WS_END; TN__WS_NEED when the input is used up; TN__WS_ERROR
+ * (after which the parser must not be fed again). A frame of length 0 is
+ * TN__WS_HEAD then TN__WS_END. */
+int tn__ws_parse(tn__ws_parser_t *p, uint8_t **in, uint8_t *end,
+                 tn_str_t *piece);
+
+/* Writes the header of a server frame (never masked) to `out` and returns
+ * its length (2, 4 or 10). */
+size_t tn__ws_frame_header(uint8_t out[10], bool fin, bool rsv1, int opcode,
+                           uint64_t len);
+
+/* --- UTF-8 validation (ws_utf8.c) ---------------------------------------- */
+
+/* An incremental UTF-8 validator (RFC 3629: no overlong forms, no
+ * surrogates, nothing past U+10FFFF) that fails as soon as a byte cannot
+ * continue a valid text: RFC 6455 8.1 and Autobahn's fail-fast cases. */
+typedef struct {
+  uint8_t need;   /* continuation bytes still expected */
+  uint8_t lo, hi; /* the range of the next continuation byte */
+} tn__utf8_t;
+
+static inline void tn__utf8_init(tn__utf8_t *u) {
+  u->need = 0;
+  u->lo = 0x80;
+  u->hi = 0xBF;
+}
+/* Feeds `n` bytes; false at the first invalid one (the state is then
+ * undefined). ASCII runs are checked a word at a time. */
+bool tn__utf8_feed(tn__utf8_t *u, const void *data, size_t n);
+/* Whether the text fed so far ends on a character boundary. */
+static inline bool tn__utf8_done(const tn__utf8_t *u) { return u->need == 0; }
+/* Whether `n` bytes are valid UTF-8, whole. */
+bool tn__utf8_valid(const void *data, size_t n);
+
+/* --- permessage-deflate (ws_deflate.c) ------------------------------------ */
+
+/* What was agreed for a connection (RFC 7692 7.1). torn always answers
+ * server_no_context_takeover, so that one deflate stream per worker, reset
+ * per message, serves every connection: a connection then holds no
+ * compressor memory at all. */
+typedef struct {
+  bool on;                          /* permessage-deflate agreed */
+  bool client_no_context_takeover;  /* the client resets per message: one
+                                       inflate stream per worker will do */
+  uint8_t server_max_window_bits;   /* 8..15: what torn may compress with
+                                       (at 8, which zlib's raw deflate
+                                       cannot do, it sends uncompressed) */
+  uint8_t client_max_window_bits;   /* 8..15 */
+} tn__ws_deflate_t;
+
+/* Reads the Sec-WebSocket-Extensions values of a request (`n` header
+ * values, each a comma-separated list of offers) and accepts the first
+ * valid permessage-deflate offer: *out set, the response's header value
+ * (without the name) written to `resp` (room for 128 bytes) and its
+ * length returned. Returns 0 with out->on false when no offer is valid
+ * (unknown or repeated parameters, bad window sizes): the connection then
+ * goes on uncompressed, as RFC 7692 5 allows. */
+size_t tn__ws_deflate_negotiate(const tn_str_t *values, size_t n,
+                                tn__ws_deflate_t *out, char *resp);
+
+/* Inflates one piece of a compressed message into `out`, never letting
+ * out->len pass `limit` (a compression bomb stops there: TN_ERANGE, the
+ * caller closes with 1009). `last`: this is the message's final piece,
+ * after which the RFC 7692 7.2.2 tail (00 00 ff ff) is fed. `z` is an
+ * inflate stream made with tn__ws_inflate_new. Returns 0, TN_ERANGE,
+ * TN_EINVAL (corrupt data: close 1007), TN_ENOMEM. */
+struct z_stream_s;
+struct z_stream_s *tn__ws_inflate_new(void);
+int tn__ws_inflate(struct z_stream_s *z, const void *in, size_t n, bool last,
+                   tn__buf_t *out, uint64_t limit);
+/* After a message, with client_no_context_takeover (or a shared stream). */
+void tn__ws_inflate_reset(struct z_stream_s *z);
+void tn__ws_inflate_free(struct z_stream_s *z);
+/* Compresses a whole message with a raw deflate stream of `window_bits`
+ * (9..15) made by tn__ws_deflate_new, appending the compressed bytes
+ * (without the 00 00 ff ff tail) to `out`, then resets it (no context
+ * takeover). Returns 0 or TN_ENOMEM. */
+struct z_stream_s *tn__ws_deflate_new(int window_bits);
+int tn__ws_deflate(struct z_stream_s *z, const void *in, size_t n,
+                   tn__buf_t *out);
+void tn__ws_deflate_free(struct z_stream_s *z);
+
+/* --- WebSocket connections (ws_handshake.c, ws_conn.c, ws_group.c) ------- */
+
+#define TN__WS_MAX_MESSAGE (10u << 20) /* websocket_max_message_size */
+#define TN__WS_MAX_QUEUE (4u << 20)    /* websocket_max_queue */
+#define TN__WS_PING_TIMEOUT_MIN 30000  /* ms, the least default timeout */
+#define TN__WS_CLOSE_TIMEOUT_MS 5000   /* for the peer to answer a close */
+#define TN__WS_COMPRESS_MIN 64         /* smaller messages go uncompressed */
+#define TN__WS_KEEP 4096               /* a larger idle buffer is freed */
+
+typedef struct tn__ws_member_s tn__ws_member_t;
+
+/* Where a WebSocket connection is (tn_ws_s.state). */
+enum {
+  TN__WS_OPEN,       /* messages flow both ways */
+  TN__WS_CLOSE_SENT, /* our close frame is queued; the peer's is awaited,
+                        its data dropped */
+  TN__WS_ENDING,     /* the handshake is over (or failed): the last bytes
+                        go out, then the TCP connection is shut down */
+  TN__WS_CLOSED      /* the close callback has run */
+};
+
+/* One WebSocket connection, owned by its tn__conn_t (conn->ws) from the
+ * upgrade until the connection closes. Idle, it holds no buffer: the
+ * message, output and inflate memory are taken when needed and given
+ * back when done. */
+struct tn_ws_s {
+  tn__conn_t *conn;
+  const tn_ws_handler_t *handler;
+  void *data;               /* tn_ws_set_data */
+  char *subprotocol;        /* agreed on, or NULL; owned */
+  uint8_t state;            /* TN__WS_* */
+  bool opened;              /* started: the close callback is owed */
+  bool reading;             /* inside this connection's read: the output
+                               is flushed once the read is done */
+  bool pong_due;            /* a keep-alive ping awaits its pong */
+  uint16_t close_code;      /* the peer's close code (or 1005, 1006) */
+  uint64_t max_message;     /* bytes, after decompression */
+  uint64_t max_queue;       /* output bytes the peer may leave unread */
+  uint64_t ping_at;         /* uv_now() of the next keep-alive ping; 0 */
+  uint64_t pong_by;         /* its pong's deadline */
+  uint64_t close_by;        /* the close handshake's deadline; 0 */
+
+  tn__ws_parser_t parser;
+  tn__ws_deflate_t deflate; /* what was agreed */
+  struct z_stream_s *inflate; /* the message's inflate stream, or NULL */
+
+  /* The data message being received. */
+  uint8_t msg_opcode;       /* TN_WS_TEXT or TN_WS_BINARY */
+  bool msg_compressed;
+  bool msg_direct;          /* a whole frame in the input: no copy */
+  tn_str_t direct;          /* its payload, with msg_direct */
+  uint64_t msg_wire;        /* bytes received for it (compressed) */
+  size_t msg_checked;       /* msg bytes already seen by the validator */
+  tn__utf8_t utf8;
+  tn__buf_t msg;
+
+  /* The control frame being received. */
+  uint8_t ctl_len;
+  uint8_t ctl[TN__WS_MAX_CONTROL];
+
+  /* Output: frames not yet handed to the kernel, and the bytes of a
+   * uv_write still in flight (for the queue limit). */
+  tn__buf_t out;
+  size_t inflight;
+
+  tn__ws_member_t *groups;  /* the groups joined */
+  char remote_ip[INET6_ADDRSTRLEN];
+};
+
+/* Writes the HTTP head of a 101 answer to `req` with the header `lines`
+ * ("Name: value\r\n"...) after the handler's own headers (response.c). */
+int tn__response_switch(tn_req_t *req, const char *lines, size_t len);
+
+/* The connection's request was upgraded (tn__ws_upgrade accepted it):
+ * after its 101 is queued, conn.c hands the connection to the WebSocket
+ * (conn->ws = req->ws) and calls this; the bytes that followed the
+ * request are then fed in. */
+void tn__ws_start(tn_ws_t *ws);
+/* Bytes read on the connection ([p, end), writable: frames are unmasked
+ * in place). */
+void tn__ws_feed(tn_ws_t *ws, char *p, char *end);
+/* The connection's output has gone; send what is queued. */
+void tn__ws_flush(tn_ws_t *ws);
+/* The connection's deadline has passed: a ping is due, a pong or the
+ * peer's close is late. */
+void tn__ws_on_deadline(tn_ws_t *ws, uint64_t now);
+/* The server stops: close with 1001. */
+void tn__ws_going_away(tn_ws_t *ws);
+/* The TCP connection is closing: run the close callback, leave every
+ * group, free the WebSocket. */
+void tn__ws_free(tn_ws_t *ws);
+/* A new WebSocket on the upgrade request's connection (ws_conn.c), not
+ * yet started; NULL when out of memory. */
+tn_ws_t *tn__ws_new(tn_req_t *req, const tn_ws_handler_t *h);
+/* Queues a message already checked (opcode, UTF-8) as one frame,
+ * compressed when agreed and worth it; the queue limit applies. */
+int tn__ws_send_msg(tn_ws_t *ws, int opcode, const void *data, size_t len);
+
+/* Groups (ws_group.c): each worker keeps its own members of every group;
+ * a broadcast reaches the other workers through their inboxes. */
+typedef struct tn__ws_group_s tn__ws_group_t;
+typedef struct tn__ws_post_s tn__ws_post_t;
+
+/* Every group with a member on this worker, by name. */
+typedef struct {
+  tn__ws_group_t **buckets;
+  size_t nbuckets; /* a power of two, or 0 */
+  size_t n;
+} tn__ws_groups_t;
+
+/* What all workers share: the one place where workers meet. Each
+ * worker's inbox is a list under its lock, drained on its loop when its
+ * async handle is woken. */
+typedef struct {
+  tn__worker_t **workers;
+  unsigned n;
+} tn__hub_t;
+
+/* Leaves every group (the connection is closing). */
+void tn__ws_leave_all(tn_ws_t *ws);
+/* Drains the worker's inbox (its async handle's callback). */
+void tn__ws_on_inbox(uv_async_t *handle);
+/* Frees what the worker's groups and inbox still hold (at its end). */
+void tn__ws_groups_free(tn__worker_t *w);
+
 /* --- Requests and responses -------------------------------------------- */
 
-typedef struct tn__conn_s tn__conn_t;
-typedef struct tn__worker_s tn__worker_t;
 
 /* A header set by the handler: "Name: value\r\n" at [off, off+len) of
  * the request's `out` buffer; len 0 once replaced. */
@@ -302,7 +575,8 @@ enum {
   TN__REQ_STREAMING = 1u << 3, /* the head went out (chunked or to EOF) */
   TN__REQ_GONE = 1u << 4,      /* the client went away first */
   TN__REQ_CONTINUE = 1u << 5,  /* "100 Continue" is owed before the body */
-  TN__REQ_CLOSE = 1u << 6      /* the streamed head said Connection: close */
+  TN__REQ_CLOSE = 1u << 6,     /* the streamed head said Connection: close */
+  TN__REQ_UPGRADE = 1u << 7    /* answered 101: `ws` takes the connection */
 };
 
 typedef struct tn__async_s tn__async_t;
@@ -370,6 +644,7 @@ struct tn_req_s {
   tn__async_t *async;  /* timers, close notice: only for async routes */
   int file_fd;         /* a file to send after the head (static.c), or -1 */
   uint64_t file_off, file_len;
+  tn_ws_t *ws;         /* with TN__REQ_UPGRADE: the WebSocket accepted */
 
   /* the response */
   int status;
@@ -480,6 +755,7 @@ struct tn__conn_s {
   unsigned flags;     /* TN__CONN_* */
   tn_req_t *req;      /* the request being received or handled, if any */
   tn__sendfile_t *file; /* a file response still going out */
+  tn_ws_t *ws;        /* after an upgrade: the WebSocket it carries */
   /* the connection's own bytes: a request that arrived in pieces, or
    * input that came while an async request was being handled */
   char *buf;
@@ -506,6 +782,10 @@ void tn__conn_send_file(tn__conn_t *c);
 
 void tn__conn_accept(tn__worker_t *w, uv_stream_t *server);
 void tn__conn_close(tn__conn_t *c);
+/* The last output is queued: send FIN once it has gone, read and discard
+ * for a while (so that unread input does not make the kernel send RST
+ * over it), then close. */
+void tn__conn_shutdown(tn__conn_t *c);
 /* Answer `status` to the request being received and close after it. */
 void tn__conn_fail(tn__conn_t *c, int status);
 /* Close what has waited past its deadline (the worker calls it each
@@ -567,6 +847,18 @@ struct tn__worker_s {
   tn__buf_t zbuf;               /* a gzipped body on its way to wbuf */
   char rbuf[TN__READ_BUF_SIZE]; /* every connection reads here first */
   bool rbuf_lent;               /* rbuf is between alloc_cb and read_cb */
+
+  /* WebSocket: this worker's members of each group, the inbox where other
+   * workers post their broadcasts, and one deflate stream per window size
+   * (9..15), reset per message, shared by every connection. */
+  tn__hub_t *hub;
+  tn__ws_groups_t groups;
+  uv_async_t inbox_async;
+  uv_mutex_t inbox_lock;
+  tn__ws_post_t *inbox;         /* under inbox_lock */
+  bool inbox_closed;            /* under inbox_lock: no more posts */
+  struct z_stream_s *ws_deflate[16];
+  tn__buf_t ws_zbuf;            /* a message being compressed */
 };
 
 /* The resume_idle callback. */

@@ -230,6 +230,19 @@ static int put_head(tn_req_t *req, bool keep_alive, int frame,
   return 0;
 }
 
+int tn__response_switch(tn_req_t *req, const char *lines, size_t len) {
+  req->status = 101;
+  if (put_head(req, true, TN__FRAME_LENGTH, 0, len))
+    return TN_ENOMEM;
+  /* put_head ended the head with its blank line; the protocol's own lines
+   * go before it (put_head reserved room for them). */
+  tn__buf_t *o = &req->conn->worker->wbuf;
+  o->len -= 2;
+  tn__buf_put(o, lines, len);
+  tn__buf_put(o, "\r\n", 2);
+  return 0;
+}
+
 /* Tornado's compute_etag/check_etag_header: a 200 answer to GET or HEAD
  * that set no ETag of its own gets one from a hash of its body, and a
  * request already holding that version gets 304 and no body. */

@@ -43,7 +43,8 @@ extern "C" {
   X(EHEADER, -6, "header name or value not allowed")                       \
   X(ESTATE, -7, "the response has already been sent")                    \
   X(ENOROUTE, -8, "no route has that name")                               \
-  X(EARITY, -9, "wrong number of arguments for the route")
+  X(EARITY, -9, "wrong number of arguments for the route")                \
+  X(ECLOSED, -10, "the WebSocket connection is closing or closed")
 
 typedef enum {
 #define TN__ERRNO_ENUM(name, value, msg) TN_##name = value,
@@ -360,6 +361,139 @@ int tn_run_in_executor(tn_req_t *req, tn_work_cb run, tn_req_cb done,
 /* The libuv loop of the request's worker, for anything else the handler
  * wants to wait on. Handles made on it belong to the caller. */
 struct uv_loop_s *tn_req_loop(const tn_req_t *req);
+
+/* --- WebSocket (RFC 6455, with permessage-deflate of RFC 7692) ---------- */
+
+/* `websocket chat "/chat/{room:slug}" -> chat;` in the .troute file
+ * declares a WebSocket endpoint with typed path parameters, reversible like
+ * a route (APP_url_chat). Its handler is a struct of callbacks the user
+ * defines, of a type tornc generates for it in APP.h:
+ *
+ *   const struct APP_chat_ws chat = {
+ *     .open = chat_open,         // may refuse the upgrade
+ *     .message = chat_message,   // every text or binary message
+ *     .close = chat_close,       // once, however the connection ended
+ *   };
+ *
+ * Every member may be left NULL. The members, Tornado's WebSocketHandler
+ * methods of the same names:
+ *   int open(tn_ws_t *ws, tn_req_t *req, const struct APP_chat_args *args)
+ *       (without `args` when the path has no parameters) runs before the
+ *       upgrade. Return 0 to accept, or an HTTP status (403...) to refuse:
+ *       the client gets that error page, or whatever response open itself
+ *       made (tn_redirect, tn_send_error). `req` is the upgrade request,
+ *       valid until open returns; `ws` may already be given user data,
+ *       groups and messages, which leave after the 101.
+ *   void message(tn_ws_t *ws, const tn_ws_msg_t *msg)
+ *   void close(tn_ws_t *ws, int code, tn_str_t reason)
+ *       the code the peer closed with, or TN_WS_NO_STATUS (1005) for a
+ *       close frame without one, TN_WS_ABNORMAL (1006) when the connection
+ *       was lost without a close handshake; after it returns, `ws` is gone.
+ *   void pong(tn_ws_t *ws, tn_str_t data)
+ *   bool check_origin(tn_req_t *req, tn_str_t origin)
+ *       whether a browser page of `origin` may connect; NULL means
+ *       tn_ws_same_origin. A refusal is a 403.
+ *   const char *select_subprotocol(tn_req_t *req, const tn_str_t *offered,
+ *                                  size_t n)
+ *       one of the Sec-WebSocket-Protocol values offered (they are listed in
+ *       order), or NULL for none; called only when some are offered.
+ *
+ * Settings (.troute, for the whole app; see docs/websocket.md):
+ *   websocket_max_message_size SIZE;  default 10M; per endpoint with the
+ *                                     `max_message_size SIZE` attribute
+ *   websocket_ping_interval SECONDS;  keep-alive pings; default none
+ *   websocket_ping_timeout SECONDS;   no pong within it: closed; default
+ *                                     3 intervals, at least 30 seconds
+ *   websocket_max_queue SIZE;         outgoing bytes a connection may have
+ *                                     queued; default 4M
+ *   websocket_compression off;        permessage-deflate; default on
+ *
+ * Every tn_ws_ function must be called on the connection's loop: in its
+ * callbacks, a timer or a tn_run_in_executor completion of that worker. A
+ * `tn_ws_t *` may be kept (in user data, a list) until its close callback
+ * returns, and must not be used after. */
+
+typedef struct tn_ws_s tn_ws_t;
+
+/* Message kinds: the data frame opcodes. */
+enum {
+  TN_WS_TEXT = 1,  /* UTF-8 text, checked before delivery */
+  TN_WS_BINARY = 2
+};
+
+/* Close codes (RFC 6455 7.4.1). */
+enum {
+  TN_WS_NORMAL = 1000,
+  TN_WS_GOING_AWAY = 1001,     /* the server stops; a page navigates away */
+  TN_WS_PROTOCOL_ERROR = 1002,
+  TN_WS_UNSUPPORTED = 1003,    /* a kind of message the endpoint refuses */
+  TN_WS_NO_STATUS = 1005,      /* never sent: a close frame without a code */
+  TN_WS_ABNORMAL = 1006,       /* never sent: no close frame at all */
+  TN_WS_INVALID_DATA = 1007,   /* text that is not UTF-8 */
+  TN_WS_POLICY = 1008,         /* also: the outgoing queue overflowed */
+  TN_WS_TOO_BIG = 1009,        /* a message over max_message_size */
+  TN_WS_INTERNAL_ERROR = 1011
+};
+
+/* A complete message, reassembled from its fragments and decompressed. */
+typedef struct {
+  int opcode;       /* TN_WS_TEXT or TN_WS_BINARY */
+  const char *data; /* valid until the message callback returns; not
+                       NUL-terminated */
+  size_t len;
+} tn_ws_msg_t;
+
+/* Sends a message: `opcode` TN_WS_TEXT (`data` must be UTF-8: TN_EINVAL
+ * otherwise) or TN_WS_BINARY. Compressed when the connection negotiated
+ * permessage-deflate and it is worth it. Returns 0 once queued,
+ * TN_ECLOSED after a close, TN_ENOMEM. A connection whose queue already
+ * holds more than websocket_max_queue bytes the peer has not taken is
+ * closed with 1008 (the slow-consumer policy: never unbounded memory, never
+ * a message silently lost) and TN_ECLOSED returned. */
+int tn_ws_send(tn_ws_t *ws, int opcode, const void *data, size_t len);
+/* tn_ws_send of a NUL-terminated text. */
+int tn_ws_send_text(tn_ws_t *ws, const char *text);
+/* tn_ws_send of a JSON value as text (compact). */
+int tn_ws_send_json(tn_ws_t *ws, const json_t *value);
+/* Sends a ping (at most 125 bytes: TN_EINVAL beyond); the pong callback
+ * gets the answer. */
+int tn_ws_ping(tn_ws_t *ws, const void *data, size_t len);
+/* Starts the close handshake: `code` 1000, 1001, 1003, 1007..1011 or
+ * 3000..4999 (TN_EINVAL otherwise), `reason` NULL or UTF-8 of at most 123
+ * bytes. The connection ends when the peer answers, or after a timeout;
+ * the close callback runs then. Messages still arriving are dropped.
+ * TN_ECLOSED when closing already. */
+int tn_ws_close(tn_ws_t *ws, int code, const char *reason);
+
+/* Per-connection user data (NULL until set). */
+void tn_ws_set_data(tn_ws_t *ws, void *data);
+void *tn_ws_data(const tn_ws_t *ws);
+/* The subprotocol agreed on, or NULL. */
+const char *tn_ws_subprotocol(const tn_ws_t *ws);
+/* The client's address, as tn_req_remote_ip gave it for the upgrade. */
+const char *tn_ws_remote_ip(const tn_ws_t *ws);
+/* The worker's loop, for timers of the handler's own. */
+struct uv_loop_s *tn_ws_loop(const tn_ws_t *ws);
+
+/* Groups, for broadcast: a connection joins any number of named groups
+ * (names are any NUL-terminated string) and leaves them all when it
+ * closes. */
+int tn_ws_join(tn_ws_t *ws, const char *group);
+int tn_ws_leave(tn_ws_t *ws, const char *group);
+/* Sends a message to every connection in `group` on every worker, the
+ * sender too if it is a member. Local members get it before this returns;
+ * the other workers' members on their next loop turn. Each member's
+ * queue limit applies as for tn_ws_send. Returns 0, TN_EINVAL (text not
+ * UTF-8), TN_ENOMEM. From a WebSocket callback: */
+int tn_ws_broadcast(tn_ws_t *ws, const char *group, int opcode,
+                    const void *data, size_t len);
+/* ... and from an HTTP handler (a chat's POST /message, say). */
+int tn_req_broadcast(tn_req_t *req, const char *group, int opcode,
+                     const void *data, size_t len);
+
+/* Tornado's default check_origin: true when `origin` is empty (not a
+ * browser) or its host[:port] equals the request's Host, ignoring case. */
+bool tn_ws_same_origin(tn_req_t *req, tn_str_t origin);
 
 /* --- Cookies ----------------------------------------------------------- */
 
@@ -926,7 +1060,9 @@ enum {
   TN_APP_XSRF_COOKIES = 1u << 1,
   /* `compress_response on;`: text responses are gzipped for clients that
    * accept it (Tornado's compress_response). */
-  TN_APP_COMPRESS = 1u << 2
+  TN_APP_COMPRESS = 1u << 2,
+  /* `websocket_compression off;`: permessage-deflate is never agreed. */
+  TN_APP_WS_NO_COMPRESSION = 1u << 3
 };
 
 /* Per-route settings, passed by the generated dispatcher. */
@@ -979,6 +1115,12 @@ typedef struct {
    * route sets one (`max_body_size` after its handler), else 0. NULL when
    * no route sets one. The path follows tn_match_cb's rules. */
   uint64_t (*route_body_limit)(unsigned method, const char *path, size_t len);
+  /* The websocket_* settings; 0 for the runtime's defaults (see the
+   * WebSocket section above). */
+  uint64_t ws_max_message_size;
+  uint64_t ws_max_queue;
+  uint32_t ws_ping_interval_ms;
+  uint32_t ws_ping_timeout_ms;
 } tn_app_t;
 
 /* The logged-in user of the request as the app's current_user hook
@@ -991,8 +1133,31 @@ void *tn_current_user(tn_req_t *req);
  * been answered (403, a redirect to login_url, or whatever prepare did). */
 int tn__before_handler(tn_req_t *req, unsigned route_flags);
 
-/* The application serving `req`. */
+/* What tornc generates for a `websocket` declaration: its callbacks with
+ * the arguments as `const void *` (trampolines to the typed struct), and
+ * its settings. */
+typedef struct {
+  int (*open)(tn_ws_t *ws, tn_req_t *req, const void *args);
+  void (*message)(tn_ws_t *ws, const tn_ws_msg_t *msg);
+  void (*close)(tn_ws_t *ws, int code, tn_str_t reason);
+  void (*pong)(tn_ws_t *ws, tn_str_t data);
+  bool (*check_origin)(tn_req_t *req, tn_str_t origin);
+  const char *(*select_subprotocol)(tn_req_t *req, const tn_str_t *offered,
+                                    size_t n);
+  const char *name;          /* the declaration's name, for logs */
+  uint64_t max_message_size; /* `max_message_size SIZE`; 0: the app's */
+} tn_ws_handler_t;
+
+/* Run by the generated dispatcher for a websocket route, after
+ * tn__before_handler: checks the handshake (400, 426 with
+ * Sec-WebSocket-Version: 13, 403 for a refused origin), calls open, and
+ * answers 101 and switches the connection to WebSocket, or answers the
+ * refusal. Returns 0 (the request has been answered either way). */
+int tn__ws_upgrade(tn_req_t *req, const tn_ws_handler_t *h, const void *args);
+
+/* The application serving `req`, and the one a WebSocket belongs to. */
 const tn_app_t *tn_req_app(const tn_req_t *req);
+const tn_app_t *tn_ws_app(const tn_ws_t *ws);
 
 /* Tornado's reverse_url: the URL of route `name` with `nargs` arguments
  * given as text. Returns its length (>= size when truncated), TN_ENOROUTE

@@ -38,6 +38,7 @@ tn_req_t *tn__req_acquire(tn__worker_t *w) {
   req->current_user = NULL;
   req->current_user_known = false;
   req->file_fd = -1;
+  req->ws = NULL;
   return req;
 }
 
@@ -180,8 +181,12 @@ static void close_idle(tn__worker_t *w) {
   tn__conn_t *next;
   for (tn__conn_t *c = w->conns; c; c = next) {
     next = c->next;
-    if (!c->req && !c->file && !(c->flags & TN__CONN_WRITING))
+    if (c->ws) {
+      tn__ws_going_away(c->ws); /* the close handshake, then the end */
+      tn__conn_schedule(c);
+    } else if (!c->req && !c->file && !(c->flags & TN__CONN_WRITING)) {
       tn__conn_close(c);
+    }
   }
 }
 
@@ -201,6 +206,11 @@ static void stop(tn__worker_t *w) {
   uv_close((uv_handle_t *)&w->sigint, NULL);
   uv_close((uv_handle_t *)&w->sigterm, NULL);
   uv_close((uv_handle_t *)&w->wakeup, NULL);
+  /* No other worker may wake the inbox once its handle is closing. */
+  uv_mutex_lock(&w->inbox_lock);
+  w->inbox_closed = true;
+  uv_mutex_unlock(&w->inbox_lock);
+  uv_close((uv_handle_t *)&w->inbox_async, NULL);
   /* Closing the SIGHUP handle would give the signal its default action
    * (the end of the process) while requests finish. */
   if (w->sighup_on)
@@ -267,7 +277,12 @@ static tn__worker_t *worker_new(const tn_app_t *app, const tn_options_t *opts,
   w->app = app;
   w->opts = opts;
   w->id = id;
+  if (uv_mutex_init(&w->inbox_lock)) {
+    free(w);
+    return NULL;
+  }
   if (uv_loop_init(&w->loop)) {
+    uv_mutex_destroy(&w->inbox_lock);
     free(w);
     return NULL;
   }
@@ -289,6 +304,9 @@ static int worker_start(tn__worker_t *w, struct sockaddr_storage *ss,
   if ((err = uv_async_init(&w->loop, &w->wakeup, on_wakeup)))
     return err;
   w->wakeup.data = w;
+  if ((err = uv_async_init(&w->loop, &w->inbox_async, tn__ws_on_inbox)))
+    return err;
+  w->inbox_async.data = w;
   uv_signal_start(&w->sigint, on_signal, SIGINT);
   uv_signal_start(&w->sigterm, on_signal, SIGTERM);
   /* SIGHUP is log rotation: heard (and harmless) even without a log
@@ -320,10 +338,19 @@ static void worker_thread(void *arg) {
 static void worker_free(tn__worker_t *w) {
   if (!w)
     return;
+  uv_mutex_lock(&w->inbox_lock); /* a worker that never stopped cleanly */
+  w->inbox_closed = true;
+  uv_mutex_unlock(&w->inbox_lock);
   uv_walk(&w->loop, close_leftover, NULL);
   uv_run(&w->loop, UV_RUN_DEFAULT);
   uv_loop_close(&w->loop);
   free_pool(w);
+  tn__ws_groups_free(w);
+  uv_mutex_destroy(&w->inbox_lock);
+  for (size_t i = 0; i < sizeof w->ws_deflate / sizeof *w->ws_deflate; i++)
+    if (w->ws_deflate[i])
+      tn__ws_deflate_free(w->ws_deflate[i]);
+  tn__buf_free(&w->ws_zbuf);
   tn__buf_free(&w->wbuf);
   tn__buf_free(&w->zbuf);
   tn__buf_free(&w->access);
@@ -407,6 +434,10 @@ int tn_serve(const tn_app_t *app, const tn_options_t *opts) {
   for (unsigned i = 0; !err && i < n; i++)
     if (!(ws[i] = worker_new(app, opts, i)))
       err = TN_ENOMEM;
+  /* Where the workers find each other for WebSocket broadcasts. */
+  tn__hub_t hub = {ws, n};
+  for (unsigned i = 0; !err && i < n; i++)
+    ws[i]->hub = &hub;
   if (!err && !(err = start_all(ws, n, &ss))) {
     log_listening(ws[0], n, addr_port(&ss));
     err = run_all(ws, n);
