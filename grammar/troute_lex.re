@@ -5,10 +5,12 @@
  * the buffer is the end of input, a NUL anywhere else is a stray byte.
  *
  * Tokens: the keywords app, include, route, redirect, prefix, import,
- * trailing_slash, template and static; the words of settings, hooks and
- * route attributes (xsrf_cookies, compress_response, login_url,
+ * trailing_slash, template, static and websocket; the words of settings,
+ * hooks and attributes (xsrf_cookies, compress_response, login_url,
  * max_body_size, prepare, on_finish, current_user, write_error,
- * authenticated, async), which the parser also takes as identifiers;
+ * authenticated, async, max_message_size, websocket_max_message_size,
+ * websocket_max_queue, websocket_ping_interval, websocket_ping_timeout,
+ * websocket_compression), which the parser also takes as identifiers;
  * identifiers; numbers; sizes (digits then a unit: "8M", the unit checked
  * by the parser's action); "strings" with the escapes \" \\ \n \t; "->",
  * "=>", "=", "{", "}" and ";"; and a C parameter list "(...)" kept whole
@@ -93,6 +95,13 @@ const char *tc_token_kind_name(int kind)
   case TK_WRITE_ERROR: return "'write_error'";
   case TK_AUTHENTICATED: return "'authenticated'";
   case TK_ASYNC: return "'async'";
+  case TK_WEBSOCKET: return "'websocket'";
+  case TK_MAX_MESSAGE_SIZE: return "'max_message_size'";
+  case TK_WEBSOCKET_MAX_MESSAGE_SIZE: return "'websocket_max_message_size'";
+  case TK_WEBSOCKET_MAX_QUEUE: return "'websocket_max_queue'";
+  case TK_WEBSOCKET_PING_INTERVAL: return "'websocket_ping_interval'";
+  case TK_WEBSOCKET_PING_TIMEOUT: return "'websocket_ping_timeout'";
+  case TK_WEBSOCKET_COMPRESSION: return "'websocket_compression'";
   case TK_SIZE: return "size";
   case TK_SEMI: return "';'";
   default: return "token";
@@ -246,6 +255,15 @@ int tc_lex(tc_lexer *lx, tc_token *tok)
       "write_error" { return TOKEN(TK_WRITE_ERROR); }
       "authenticated" { return TOKEN(TK_AUTHENTICATED); }
       "async" { return TOKEN(TK_ASYNC); }
+      "websocket" { return TOKEN(TK_WEBSOCKET); }
+      "max_message_size" { return TOKEN(TK_MAX_MESSAGE_SIZE); }
+      "websocket_max_message_size" {
+        return TOKEN(TK_WEBSOCKET_MAX_MESSAGE_SIZE);
+      }
+      "websocket_max_queue" { return TOKEN(TK_WEBSOCKET_MAX_QUEUE); }
+      "websocket_ping_interval" { return TOKEN(TK_WEBSOCKET_PING_INTERVAL); }
+      "websocket_ping_timeout" { return TOKEN(TK_WEBSOCKET_PING_TIMEOUT); }
+      "websocket_compression" { return TOKEN(TK_WEBSOCKET_COMPRESSION); }
       ident     { return TOKEN(TK_ID); }
       digit+    { return TOKEN(TK_NUMBER); }
       digit+ ident { return TOKEN(TK_SIZE); }

@@ -1,14 +1,16 @@
 /* check.c -- semantic checks: what the grammar cannot say.
  *
  * After these pass, the generators may assume: exactly one app; include
- * paths fit in #include "..."; route names unique (also once upper-cased,
- * as they become enum constants); patterns valid and unambiguous, with at
- * most 32 parameters; no two routes (or redirects) accept the same method
- * on the same pattern; handlers are usable C names, and a handler shared
- * by routes gets the same parameters from each; every redirect leads to a
+ * paths fit in #include "..."; route and websocket names unique together
+ * (also once upper-cased, as they become enum constants); patterns valid
+ * and unambiguous, with at most 32 parameters; no two routes, redirects or
+ * websockets accept the same method on the same pattern; handlers are
+ * usable C names, a handler shared by routes gets the same parameters from
+ * each, and a websocket's handler is its own; every redirect leads to a
  * route with the same parameters; hook functions are usable C names; a
  * login_url naming a route names one without parameters; `authenticated`
- * routes have a current_user hook to ask.
+ * routes have a current_user hook to ask; a ping timeout comes with a
+ * ping interval.
  *
  * Whether a route can be reached at all is decided on the automaton
  * itself, by re2c (automaton.c), once these checks have passed.
@@ -89,24 +91,38 @@ static void check_include(const tc_name *inc, tc_diags *d)
 
 /* ---- Routes ------------------------------------------------------------- */
 
-/* Route names become enum constants APP_ROUTE_NAME: they must stay unique
- * once upper-cased, and COUNT is taken by the constant after the last. */
+static const char *kind_word(const tc_route *r)
+{
+  return r->websocket ? "websocket" : "route";
+}
+
+/* Route and websocket names become enum constants APP_ROUTE_NAME: they
+ * must stay unique together once upper-cased, and COUNT is taken by the
+ * constant after the last. */
 static void check_route_name(const tc_program *prog, int i, tc_diags *d)
 {
   const tc_route *r = prog->routes[i];
   if (tc_strcasecmp(r->name, "count") == 0) {
-    tc_error(d, r->name_pos, "route name '%s' is reserved", r->name);
+    tc_error(d, r->name_pos, "%s name '%s' is reserved", kind_word(r),
+             r->name);
     return;
   }
   for (int j = 0; j < i; j++) {
     const tc_route *o = prog->routes[j];
     if (o->redirect || tc_strcasecmp(r->name, o->name) != 0)
       continue;
-    if (strcmp(r->name, o->name) == 0)
-      tc_error(d, r->name_pos, "duplicate route name '%s'", r->name);
+    bool same_kind = o->websocket == r->websocket;
+    if (strcmp(r->name, o->name) != 0)
+      tc_error(d, r->name_pos, "%s%snames '%s' and '%s' differ only in case",
+               same_kind ? kind_word(r) : "", same_kind ? " " : "", o->name,
+               r->name);
+    else if (same_kind)
+      tc_error(d, r->name_pos, "duplicate %s name '%s'", kind_word(r),
+               r->name);
     else
       tc_error(d, r->name_pos,
-               "route names '%s' and '%s' differ only in case", o->name,
+               "duplicate name '%s' (routes and websockets share one set of "
+               "names)",
                r->name);
     tc_note(d, o->name_pos, "'%s' first declared here", o->name);
     return;
@@ -158,8 +174,37 @@ static bool same_params(const tc_pattern *a, const tc_pattern *b)
   return true;
 }
 
-/* A handler is a C function: its name must be usable, and routes sharing
- * it must give it the same argument struct. */
+/* A websocket's handler is an object of a type of its own (struct
+ * APP_NAME_ws), a route's a function: neither can be the other's, nor
+ * another websocket's. `o` is the first route or websocket naming the
+ * handler of `r`. */
+static void check_ws_handler(const tc_route *r, const tc_route *o,
+                             tc_diags *d)
+{
+  if (o->websocket && r->websocket)
+    tc_error(d, r->handler_pos,
+             "handler '%s' is already the callbacks of websocket '%s': each "
+             "websocket needs an object of its own type",
+             r->handler, o->name);
+  else if (o->websocket)
+    tc_error(d, r->handler_pos,
+             "handler '%s' is the callbacks of websocket '%s', not a "
+             "function a route can call",
+             r->handler, o->name);
+  else
+    tc_error(d, r->handler_pos,
+             "handler '%s' is the function of route '%s', not callbacks a "
+             "websocket can use",
+             r->handler, o->name);
+  tc_buf who = {0};
+  tc_describe(&who, o);
+  tc_note(d, o->handler_pos, "%s uses '%s' here", who.data, o->handler);
+  tc_buf_free(&who);
+}
+
+/* A handler is a C function, or a websocket's object of callbacks: its
+ * name must be usable, and routes sharing a function must give it the same
+ * argument struct. */
 static void check_route_handler(const tc_program *prog, int i, tc_diags *d)
 {
   const tc_route *r = prog->routes[i];
@@ -176,6 +221,10 @@ static void check_route_handler(const tc_program *prog, int i, tc_diags *d)
     return;
   }
   const tc_route *o = tc_gen_handler_owner(prog, r);
+  if (o != r && (o->websocket || r->websocket)) {
+    check_ws_handler(r, o, d);
+    return;
+  }
   if (o == r || o->pattern->bad || r->pattern->bad)
     return;
   if (!same_params(o->pattern, r->pattern)) {
@@ -248,21 +297,19 @@ static void check_redirect(const tc_program *prog, const tc_route *r,
     if (o && same_type(s, o))
       continue;
     if (o)
-      tc_error(d, s->pos, "parameter '%s' is '%s' here but '%s' in route "
-                          "'%s'",
-               s->text, type_text(s), type_text(o), t->name);
+      tc_error(d, s->pos, "parameter '%s' is '%s' here but '%s' in %s '%s'",
+               s->text, type_text(s), type_text(o), kind_word(t), t->name);
     else
-      tc_error(d, s->pos, "route '%s' has no parameter '%s' to redirect to",
-               t->name, s->text);
-    tc_note(d, to->pos, "route '%s' is here", t->name);
+      tc_error(d, s->pos, "%s '%s' has no parameter '%s' to redirect to",
+               kind_word(t), t->name, s->text);
+    tc_note(d, to->pos, "%s '%s' is here", kind_word(t), t->name);
     return;
   }
   for (int i = 0; i < to->nsegs; i++) {
     const tc_seg *o = &to->segs[i];
     if (o->kind == TC_SEG_PARAM && !find_param(from, o->text)) {
-      tc_error(d, from->pos, "redirect to route '%s' lacks its parameter "
-                             "'%s'",
-               t->name, o->text);
+      tc_error(d, from->pos, "redirect to %s '%s' lacks its parameter '%s'",
+               kind_word(t), t->name, o->text);
       tc_note(d, o->pos, "'%s' is here", o->text);
       return;
     }
@@ -295,6 +342,11 @@ static void check_login_route(const tc_program *prog, tc_diags *d)
   const tc_route *r = tc_route_named(prog, name);
   if (!r) {
     tc_error(d, prog->login_pos, "login_url names unknown route '%s'", name);
+  } else if (r->websocket) {
+    tc_error(d, prog->login_pos,
+             "login_url names websocket '%s', which is no page to log in on",
+             name);
+    tc_note(d, r->name_pos, "websocket '%s' is here", name);
   } else if (r->pattern->nparams > 0 && !r->pattern->bad) {
     tc_error(d, prog->login_pos,
              "login_url route '%s' has parameters: a login URL is one "
@@ -306,6 +358,15 @@ static void check_login_route(const tc_program *prog, tc_diags *d)
              "visitor without a user to itself", name);
     tc_note(d, r->attrs.auth_pos, "'authenticated' is here");
   }
+}
+
+/* Pings are what a ping timeout waits for an answer to. */
+static void check_ws_settings(const tc_program *prog, tc_diags *d)
+{
+  if (prog->ws_timeout_decl.set && !prog->ws_interval_decl.set)
+    tc_error(d, prog->ws_timeout_decl.pos,
+             "websocket_ping_timeout needs websocket_ping_interval: no pings "
+             "are sent without it (add 'websocket_ping_interval SECONDS;')");
 }
 
 /* Without a current_user hook no request has a user, so an authenticated
@@ -610,6 +671,7 @@ void tc_check(const tc_program *prog, const tc_file *first, tc_diags *d)
     check_include(&prog->includes[i], d);
   check_hooks(prog, d);
   check_login_route(prog, d);
+  check_ws_settings(prog, d);
   for (int i = 0; i < prog->nroutes; i++) {
     const tc_route *r = prog->routes[i];
     if (r->redirect) {

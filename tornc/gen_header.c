@@ -1,7 +1,8 @@
 /* gen_header.c -- writes APP.h, the C face of a .troute program: route
- * ids, one argument struct per route with parameters, the handler
- * prototypes (with #line pointing at the .troute file, so a handler defined
- * with the wrong signature is reported at its route) and the generated
+ * ids, one argument struct per route with parameters, one struct of
+ * callbacks per websocket, the handler prototypes and websocket handler
+ * declarations (with #line pointing at the .troute file, so a handler
+ * defined with the wrong type is reported at its route) and the generated
  * symbols.
  */
 #include <string.h>
@@ -33,7 +34,8 @@ void tc_describe(tc_buf *b, const tc_route *r)
   if (r->redirect)
     tc_buf_printf(b, "redirect \"%s\"", r->pattern->text);
   else
-    tc_buf_printf(b, "route '%s'", r->name);
+    tc_buf_printf(b, "%s '%s'", r->websocket ? "websocket" : "route",
+                  r->name);
 }
 
 void tc_gen_comment_text(tc_buf *b, const char *text)
@@ -95,7 +97,10 @@ static void gen_route_enum(tc_buf *out, const tc_program *prog)
     tc_buf_printf(out, "_ROUTE_");
     tc_gen_upper(out, r->name);
     tc_buf_printf(out, ", /* ");
-    tc_methods_text(out, r->methods);
+    if (r->websocket)
+      tc_buf_printf(out, "WEBSOCKET");
+    else
+      tc_methods_text(out, r->methods);
     tc_buf_printf(out, " \"");
     tc_gen_comment_text(out, r->pattern->text);
     tc_buf_printf(out, "\" */\n");
@@ -108,8 +113,9 @@ static void gen_route_enum(tc_buf *out, const tc_program *prog)
 /* struct APP_NAME_args { one member per parameter }; */
 static void gen_args_struct(tc_buf *out, const char *app, const tc_route *r)
 {
-  tc_buf_printf(out, "\n/* The parameters of route '%s'. */\nstruct %s_%s_args {\n",
-                r->name, app, r->name);
+  tc_buf_printf(out,
+                "\n/* The parameters of %s '%s'. */\nstruct %s_%s_args {\n",
+                r->websocket ? "websocket" : "route", r->name, app, r->name);
   for (int i = 0; i < r->pattern->nsegs; i++) {
     const tc_seg *s = &r->pattern->segs[i];
     if (s->kind != TC_SEG_PARAM)
@@ -122,6 +128,48 @@ static void gen_args_struct(tc_buf *out, const char *app, const tc_route *r)
                       : s->type->conv == TC_CHECKED ? ", as sent" : "");
   }
   tc_buf_printf(out, "};\n");
+}
+
+/* struct APP_NAME_ws: the callbacks of websocket `r`, which the user
+ * defines as an object (tn_ws_handler_t's members, `open` with the typed
+ * arguments). */
+static void gen_ws_struct(tc_buf *out, const char *app, const tc_route *r)
+{
+  tc_buf_printf(out,
+                "\n/* The callbacks of websocket '%s', defined by the user "
+                "as\n"
+                " *   const struct %s_%s_ws %s = {.open = ..., .message = "
+                "...};\n"
+                " * Any member may be NULL. See torn.h's WebSocket section. "
+                "*/\n"
+                "struct %s_%s_ws {\n"
+                "  /* Before the upgrade: 0 accepts it, an HTTP status "
+                "(403...) refuses it. */\n"
+                "  int (*open)(tn_ws_t *ws, tn_req_t *req",
+                r->name, app, r->name, r->handler, app, r->name);
+  if (r->pattern->nparams > 0)
+    tc_buf_printf(out, ",\n              const struct %s_%s_args *args",
+                  app, r->name);
+  tc_buf_printf(
+      out,
+      ");\n"
+      "  /* Each text or binary message, whole. */\n"
+      "  void (*message)(tn_ws_t *ws, const tn_ws_msg_t *msg);\n"
+      "  /* Once, however the connection ended (1005: no code, 1006: no "
+      "close\n"
+      "   * frame); `ws` is gone after it. */\n"
+      "  void (*close)(tn_ws_t *ws, int code, tn_str_t reason);\n"
+      "  /* The answer to a tn_ws_ping. */\n"
+      "  void (*pong)(tn_ws_t *ws, tn_str_t data);\n"
+      "  /* Whether a page of `origin` may connect (left NULL: "
+      "tn_ws_same_origin). */\n"
+      "  bool (*check_origin)(tn_req_t *req, tn_str_t origin);\n"
+      "  /* The subprotocol chosen among those offered, or NULL for none. "
+      "*/\n"
+      "  const char *(*select_subprotocol)(tn_req_t *req, const tn_str_t "
+      "*offered,\n"
+      "                                    size_t n);\n"
+      "};\n");
 }
 
 /* One prototype per hook, with tn_hooks_t's member type, at the line
@@ -143,19 +191,24 @@ static void gen_hook_prototypes(tc_buf *out, const tc_program *prog)
   }
 }
 
-/* One prototype per handler, at the line of the first route naming it. */
+/* One prototype per handler, at the line of the first route naming it;
+ * for a websocket, the declaration of its object of callbacks. */
 static void gen_prototypes(tc_buf *out, const tc_program *prog,
                            const tc_gen_paths *paths)
 {
   const char *app = tc_program_app(prog);
-  tc_buf_printf(out, "\n/* The handlers, written by the user. */\n");
+  tc_buf_printf(out, "\n/* The handlers and websocket callbacks, written by "
+                     "the user. */\n");
   for (int i = 0; i < prog->nroutes; i++) {
     const tc_route *r = prog->routes[i];
     if (r->redirect || tc_gen_handler_owner(prog, r) != r)
       continue;
     tc_buf_printf(out, "#line %d ", r->handler_pos.line);
     tc_gen_c_string(out, r->handler_pos.file->name);
-    if (r->pattern->nparams == 0)
+    if (r->websocket)
+      tc_buf_printf(out, "\nextern const struct %s_%s_ws %s;\n", app,
+                    r->name, r->handler);
+    else if (r->pattern->nparams == 0)
       tc_buf_printf(out, "\nvoid %s(tn_req_t *req);\n", r->handler);
     else
       tc_buf_printf(out,
@@ -204,7 +257,8 @@ static void gen_symbols(tc_buf *out, const tc_program *prog)
       "    tn_str_t *caps, unsigned *allow);\n\n"
       "/* The application, for tn_main() or tn_serve(). */\n"
       "extern const tn_app_t %s_app;\n\n"
-      "/* The name, and the by-name URL builder, of each route, by id. */\n"
+      "/* The name, and the by-name URL builder, of each route (and "
+      "websocket),\n * by id. */\n"
       "extern const char *const %s_route_names[",
       app, app, app);
   tc_gen_upper(out, app);
@@ -265,9 +319,13 @@ void tc_gen_header(tc_buf *out, const tc_program *prog,
     tc_buf_printf(out, "%s#include \"%s\"\n", i ? "" : "\n",
                   prog->includes[i].text);
   gen_route_enum(out, prog);
-  for (int i = 0; i < prog->nroutes; i++)
-    if (!prog->routes[i]->redirect && prog->routes[i]->pattern->nparams > 0)
-      gen_args_struct(out, app, prog->routes[i]);
+  for (int i = 0; i < prog->nroutes; i++) {
+    const tc_route *r = prog->routes[i];
+    if (!r->redirect && r->pattern->nparams > 0)
+      gen_args_struct(out, app, r);
+    if (r->websocket)
+      gen_ws_struct(out, app, r);
+  }
   gen_prototypes(out, prog, paths);
   gen_symbols(out, prog);
   gen_builders(out, prog);

@@ -5,7 +5,9 @@
  *   pattern share one rule and are told apart by method after it.
  *   Parameters are captured with re2c tags.
  * - APP__dispatch(): converts the captures into the route's argument
- *   struct and calls the handler, or answers a redirect.
+ *   struct and calls the handler, or answers a redirect, or hands a
+ *   websocket's upgrade request to the runtime with its APP__ws_NAME
+ *   table (tn_ws_handler_t) of callbacks.
  * - The URL builders: APP_url_ROUTE() (typed) and APP__reverse_ROUTE() (by
  *   name, from text), both through APP__url_ROUTE(); and a validator per
  *   distinct slug, uuid or inline pattern, itself a small re2c automaton.
@@ -643,7 +645,20 @@ static void gen_before_handler(tc_buf *out, const tc_route *r)
                 flags);
 }
 
-/* The case of route `r` in the dispatcher's switch. */
+/* What the case of `r` does once the arguments are in `args` (`params`):
+ * call the handler, or for a websocket hand the upgrade to the runtime. */
+static void gen_handler_call(tc_buf *out, const char *app, const tc_route *r,
+                             bool params)
+{
+  if (r->websocket)
+    tc_buf_printf(out, "    return tn__ws_upgrade(req, &%s__ws_%s, %s);\n",
+                  app, r->name, params ? "&args" : "NULL");
+  else
+    tc_buf_printf(out, "    %s(req%s);\n    return 0;\n", r->handler,
+                  params ? ", &args" : "");
+}
+
+/* The case of route or websocket `r` in the dispatcher's switch. */
 static void gen_dispatch_case(tc_buf *out, const tc_program *prog,
                               const tc_route *r)
 {
@@ -653,7 +668,7 @@ static void gen_dispatch_case(tc_buf *out, const tc_program *prog,
   if (r->pattern->nparams == 0) {
     tc_buf_printf(out, ":\n");
     gen_before_handler(out, r);
-    tc_buf_printf(out, "    %s(req);\n    return 0;\n", r->handler);
+    gen_handler_call(out, app, r, false);
     return;
   }
   const tc_route *owner = tc_gen_handler_owner(prog, r);
@@ -663,7 +678,102 @@ static void gen_dispatch_case(tc_buf *out, const tc_program *prog,
     if (r->pattern->segs[i].kind == TC_SEG_PARAM)
       gen_convert(out, &r->pattern->segs[i], k++);
   gen_before_handler(out, r);
-  tc_buf_printf(out, "    %s(req, &args);\n    return 0;\n  }\n", r->handler);
+  gen_handler_call(out, app, r, true);
+  tc_buf_printf(out, "  }\n");
+}
+
+/* ---- WebSocket endpoints ---------------------------------------------------
+ *
+ * The runtime calls a websocket's callbacks through tn_ws_handler_t, whose
+ * `open` takes the arguments as `const void *`; the user's object (struct
+ * APP_NAME_ws) is defined in another file, so its members are not
+ * constants this table could hold. Each member therefore gets a small
+ * function that calls the user's member at run time, or does the default
+ * when it is NULL. They reach the object through APP__wscb_NAME: were they
+ * to name it directly, a handler called like one of their parameters
+ * (`-> ws`, `-> req`) would be hidden by it.
+ */
+
+/* The callbacks of websocket `r` behind tn_ws_handler_t's signatures. */
+static void gen_ws_trampolines(tc_buf *out, const char *app,
+                               const tc_route *r)
+{
+  const char *n = r->name;
+  tc_buf cb = {0};
+  tc_buf_printf(&cb, "%s__wscb_%s", app, n);
+  const char *h = cb.data;
+  tc_buf_printf(out,
+                "\n/* websocket %s \"", n);
+  tc_gen_comment_text(out, r->pattern->text);
+  tc_buf_printf(
+      out,
+      "\" -> %s */\n"
+      "static const struct %s_%s_ws *const %s = &%s;\n\n"
+      "static int %s__wsopen_%s(tn_ws_t *ws, tn_req_t *req, const void "
+      "*args)\n{\n"
+      "%s"
+      "  return %s->open ? %s->open(ws, req%s) : 0;\n}\n\n",
+      r->handler, app, n, h, r->handler, app, n,
+      r->pattern->nparams ? "" : "  (void)args;\n", h, h,
+      r->pattern->nparams ? ", args" : "");
+  tc_buf_printf(
+      out,
+      "static void %s__wsmessage_%s(tn_ws_t *ws, const tn_ws_msg_t *msg)\n{\n"
+      "  if (%s->message)\n    %s->message(ws, msg);\n}\n\n"
+      "static void %s__wsclose_%s(tn_ws_t *ws, int code, tn_str_t reason)\n{\n"
+      "  if (%s->close)\n    %s->close(ws, code, reason);\n}\n\n"
+      "static void %s__wspong_%s(tn_ws_t *ws, tn_str_t data)\n{\n"
+      "  if (%s->pong)\n    %s->pong(ws, data);\n}\n\n",
+      app, n, h, h, app, n, h, h, app, n, h, h);
+  tc_buf_printf(
+      out,
+      "static bool %s__wsorigin_%s(tn_req_t *req, tn_str_t origin)\n{\n"
+      "  return %s->check_origin\n"
+      "             ? %s->check_origin(req, origin)\n"
+      "             : tn_ws_same_origin(req, origin);\n}\n\n"
+      "static const char *%s__wsprotocol_%s(tn_req_t *req,\n"
+      "    const tn_str_t *offered, size_t n)\n{\n"
+      "  return %s->select_subprotocol\n"
+      "             ? %s->select_subprotocol(req, offered, n)\n"
+      "             : NULL;\n}\n",
+      app, n, h, h, app, n, h, h);
+  tc_buf_free(&cb);
+}
+
+/* static const tn_ws_handler_t APP__ws_NAME = {...}; for websocket `r`. */
+static void gen_ws_table(tc_buf *out, const char *app, const tc_route *r)
+{
+  const char *n = r->name;
+  tc_buf_printf(out,
+                "\nstatic const tn_ws_handler_t %s__ws_%s = {\n"
+                "  .open = %s__wsopen_%s,\n"
+                "  .message = %s__wsmessage_%s,\n"
+                "  .close = %s__wsclose_%s,\n"
+                "  .pong = %s__wspong_%s,\n"
+                "  .check_origin = %s__wsorigin_%s,\n"
+                "  .select_subprotocol = %s__wsprotocol_%s,\n"
+                "  .name = \"%s\",\n",
+                app, n, app, n, app, n, app, n, app, n, app, n, app, n, n);
+  if (r->attrs.max_message_size)
+    tc_buf_printf(out, "  .max_message_size = UINT64_C(%llu),\n",
+                  (unsigned long long)r->attrs.max_message_size);
+  tc_buf_printf(out, "};\n");
+}
+
+static void gen_websockets(tc_buf *out, const tc_program *prog)
+{
+  const char *app = tc_program_app(prog);
+  bool any = false;
+  for (int i = 0; i < prog->nroutes; i++) {
+    const tc_route *r = prog->routes[i];
+    if (!r->websocket)
+      continue;
+    if (!any)
+      tc_buf_printf(out, "\n/* ---- WebSocket endpoints ---- */\n");
+    any = true;
+    gen_ws_trampolines(out, app, r);
+    gen_ws_table(out, app, r);
+  }
 }
 
 /* The case of a redirect: the target's parameters, in its order, from the
@@ -741,15 +851,17 @@ static void gen_redirect_helper(tc_buf *out, const char *app)
 static void gen_dispatch(tc_buf *out, const tc_program *prog)
 {
   const char *app = tc_program_app(prog);
+  gen_websockets(out, prog);
   if (prog->nredirects)
     gen_redirect_helper(out, app);
   tc_buf_printf(out,
                 "\n/* Routes one request (tn_app_t.dispatch): calls the "
                 "handler, or answers a\n"
-                " * redirect, and returns 0; or returns TN_ENOTFOUND or "
-                "TN_EMETHOD (or\n"
-                " * TN_ENOMEM when decoding a parameter runs out of "
-                "memory). */\n"
+                " * redirect, or upgrades to a websocket, and returns 0; or "
+                "returns\n"
+                " * TN_ENOTFOUND or TN_EMETHOD (or TN_ENOMEM when decoding a "
+                "parameter\n"
+                " * runs out of memory). */\n"
                 "static int %s__dispatch(tn_req_t *req, unsigned *allow)\n{\n"
                 "  tn_str_t path = tn_req_path(req);\n"
                 "  tn_str_t caps[",
@@ -857,6 +969,7 @@ static void gen_app_flags(tc_buf *out, const tc_program *prog)
       {prog->slash_redirect, "TN_APP_SLASH_REDIRECT"},
       {prog->xsrf_cookies, "TN_APP_XSRF_COOKIES"},
       {prog->compress_response, "TN_APP_COMPRESS"},
+      {prog->ws_no_compression, "TN_APP_WS_NO_COMPRESSION"},
   };
   const char *sep = "";
   for (size_t i = 0; i < sizeof flags / sizeof flags[0]; i++) {
@@ -867,6 +980,25 @@ static void gen_app_flags(tc_buf *out, const tc_program *prog)
   }
   if (!*sep)
     tc_buf_printf(out, "0");
+}
+
+/* tn_app_t's members of the websocket_* settings that are set; the
+ * durations go from seconds to milliseconds (tc_act_ws_seconds has
+ * checked that they fit). */
+static void gen_app_ws_settings(tc_buf *out, const tc_program *prog)
+{
+  if (prog->ws_max_message_size)
+    tc_buf_printf(out, "  .ws_max_message_size = UINT64_C(%llu),\n",
+                  (unsigned long long)prog->ws_max_message_size);
+  if (prog->ws_max_queue)
+    tc_buf_printf(out, "  .ws_max_queue = UINT64_C(%llu),\n",
+                  (unsigned long long)prog->ws_max_queue);
+  if (prog->ws_ping_interval)
+    tc_buf_printf(out, "  .ws_ping_interval_ms = %luu,\n",
+                  (unsigned long)prog->ws_ping_interval * 1000ul);
+  if (prog->ws_ping_timeout)
+    tc_buf_printf(out, "  .ws_ping_timeout_ms = %luu,\n",
+                  (unsigned long)prog->ws_ping_timeout * 1000ul);
 }
 
 /* const tn_app_t APP_app = {...}; */
@@ -902,6 +1034,7 @@ static void gen_app(tc_buf *out, const tc_program *prog)
                   (unsigned long long)prog->max_body_size);
   if (limits)
     tc_buf_printf(out, "  .route_body_limit = %s__body_limit,\n", app);
+  gen_app_ws_settings(out, prog);
   tc_buf_printf(out, "};\n");
 }
 

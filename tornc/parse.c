@@ -183,9 +183,9 @@ void tc_act_static(tc_parser *ps, tc_token *kw, tc_token *prefix,
   tc_token_free(dir);
 }
 
-/* item ::= route | redirect
- * Routes and redirects get their ids in declaration order, each kind
- * counted apart. */
+/* item ::= route | redirect | websocket
+ * Entries get their ids in declaration order, redirects counted apart
+ * from routes and websockets (which share the route ids). */
 void tc_act_add_route(tc_parser *ps, tc_route *route)
 {
   tc_program *p = ps->prog;
@@ -194,12 +194,11 @@ void tc_act_add_route(tc_parser *ps, tc_route *route)
   route->id = route->redirect ? p->nredirects++ : p->nnamed++;
 }
 
-/* route ::= ROUTE ID methods pattern ARROW ID attrs SEMI */
-tc_route *tc_act_route(tc_parser *ps, tc_token *kw, tc_token *name,
-                       unsigned methods, tc_pattern *pattern,
-                       tc_token *handler, const tc_attrs *attrs)
+/* A named route (a route or a websocket) of these parts. */
+static tc_route *named_route(const tc_token *kw, const tc_token *name,
+                             unsigned methods, tc_pattern *pattern,
+                             const tc_token *handler, const tc_attrs *attrs)
 {
-  (void)ps;
   tc_route *r = tc_xcalloc(1, sizeof *r);
   r->attrs = *attrs;
   r->pos = kw->pos;
@@ -209,6 +208,45 @@ tc_route *tc_act_route(tc_parser *ps, tc_token *kw, tc_token *name,
   r->pattern = pattern;
   r->handler = token_text(handler);
   r->handler_pos = handler->pos;
+  return r;
+}
+
+/* route ::= ROUTE ID methods pattern ARROW ID attrs SEMI */
+tc_route *tc_act_route(tc_parser *ps, tc_token *kw, tc_token *name,
+                       unsigned methods, tc_pattern *pattern,
+                       tc_token *handler, const tc_attrs *attrs)
+{
+  tc_route *r = named_route(kw, name, methods, pattern, handler, attrs);
+  if (attrs->max_message_size) {
+    tc_error(ps->diags, attrs->message_pos,
+             "'max_message_size' applies to websockets only (a route's "
+             "limit is 'max_body_size')");
+    r->attrs.max_message_size = 0;
+  }
+  return r;
+}
+
+/* websocket ::= WEBSOCKET ID pattern ARROW ID attrs SEMI
+ * A websocket takes GET alone: the upgrade is a GET, and a HEAD cannot
+ * upgrade (it gets a 405 with Allow: GET). Of the attributes, those of
+ * request handlers are refused with the reason. */
+tc_route *tc_act_websocket(tc_parser *ps, tc_token *kw, tc_token *name,
+                           tc_pattern *pattern, tc_token *handler,
+                           const tc_attrs *attrs)
+{
+  tc_route *r = named_route(kw, name, TC_GET, pattern, handler, attrs);
+  r->websocket = true;
+  if (attrs->is_async)
+    tc_error(ps->diags, attrs->async_pos,
+             "'async' does not apply to a websocket (its connection lives "
+             "on after the open callback; tn_ws_close ends it)");
+  if (attrs->max_body_size)
+    tc_error(ps->diags, attrs->body_pos,
+             "'max_body_size' does not apply to a websocket (the upgrade "
+             "request has no body; its messages are limited by "
+             "'max_message_size')");
+  r->attrs.is_async = false;
+  r->attrs.max_body_size = 0;
   return r;
 }
 
@@ -269,7 +307,8 @@ void tc_act_trailing_slash(tc_parser *ps, tc_token *kw, tc_token *policy)
     p->slash_redirect = redirect;
 }
 
-/* decl ::= XSRF_COOKIES ID SEMI | COMPRESS_RESPONSE ID SEMI */
+/* decl ::= XSRF_COOKIES ID SEMI | COMPRESS_RESPONSE ID SEMI
+ *        | WEBSOCKET_COMPRESSION ID SEMI */
 void tc_act_switch(tc_parser *ps, tc_token *kw, tc_token *value)
 {
   tc_program *p = ps->prog;
@@ -279,9 +318,19 @@ void tc_act_switch(tc_parser *ps, tc_token *kw, tc_token *value)
              (int)kw->len, kw->text, (int)value->len, value->text);
     return;
   }
-  bool xsrf = kw->kind == TK_XSRF_COOKIES;
-  if (set_once(ps, xsrf ? &p->xsrf_decl : &p->compress_decl, kw))
-    *(xsrf ? &p->xsrf_cookies : &p->compress_response) = on;
+  switch (kw->kind) {
+  case TK_XSRF_COOKIES:
+    if (set_once(ps, &p->xsrf_decl, kw))
+      p->xsrf_cookies = on;
+    break;
+  case TK_COMPRESS_RESPONSE:
+    if (set_once(ps, &p->compress_decl, kw))
+      p->compress_response = on;
+    break;
+  default: /* websocket_compression: on by default, so the flag says off */
+    if (set_once(ps, &p->ws_compression_decl, kw))
+      p->ws_no_compression = !on;
+  }
 }
 
 /* A login URL goes into a Location header as it is: printable ASCII
@@ -327,19 +376,43 @@ void tc_act_login_url(tc_parser *ps, tc_token *kw, tc_token *value)
   tc_token_free(value);
 }
 
+/* The digits at the start of a NUMBER or SIZE token as a number: `*n`,
+ * and `*big` set if it does not fit in 64 bits. Returns how many digits
+ * there are. */
+static size_t token_digits(const tc_token *tok, uint64_t *n, bool *big)
+{
+  size_t i = 0;
+  *n = 0;
+  *big = false;
+  for (; i < tok->len && tok->text[i] >= '0' && tok->text[i] <= '9'; i++) {
+    unsigned d = (unsigned)(tok->text[i] - '0');
+    *big |= *n > (UINT64_MAX - d) / 10;
+    *n = *n * 10 + d;
+  }
+  return i;
+}
+
+/* Why the size that keyword `kind` sets cannot be 0. */
+static const char *zero_size_why(int kind)
+{
+  switch (kind) {
+  case TK_MAX_BODY_SIZE:
+    return "it would refuse every body";
+  case TK_WEBSOCKET_MAX_QUEUE:
+    return "every message sent would overflow it";
+  default: /* max_message_size, websocket_max_message_size */
+    return "it would refuse every message";
+  }
+}
+
 /* The bytes of a size token, "8M" or "1024": digits, then K, M or G (or
  * k, m, g) for 2^10, 2^20, 2^30. Reports a bad unit, 0 or overflow. */
 static bool parse_size(tc_parser *ps, const tc_token *kw,
                        const tc_token *tok, uint64_t *out)
 {
-  uint64_t n = 0;
-  size_t i = 0;
-  bool big = false;
-  for (; i < tok->len && tok->text[i] >= '0' && tok->text[i] <= '9'; i++) {
-    unsigned d = (unsigned)(tok->text[i] - '0');
-    big |= n > (UINT64_MAX - d) / 10;
-    n = n * 10 + d;
-  }
+  uint64_t n;
+  bool big;
+  size_t i = token_digits(tok, &n, &big);
   int shift = 0;
   if (i + 1 == tok->len)
     shift = strchr("Kk", tok->text[i])   ? 10
@@ -359,22 +432,61 @@ static bool parse_size(tc_parser *ps, const tc_token *kw,
     tc_error(ps->diags, tok->pos, "%.*s '%.*s' is too large", (int)kw->len,
              kw->text, (int)tok->len, tok->text);
   else if (n == 0)
-    tc_error(ps->diags, tok->pos,
-             "%.*s cannot be 0 (it would refuse every body)", (int)kw->len,
-             kw->text);
+    tc_error(ps->diags, tok->pos, "%.*s cannot be 0 (%s)", (int)kw->len,
+             kw->text, zero_size_why(kw->kind));
   if (big || n == 0)
     return false;
   *out = n << shift;
   return true;
 }
 
-/* decl ::= MAX_BODY_SIZE size SEMI */
-void tc_act_max_body_size(tc_parser *ps, tc_token *kw, tc_token *size)
+/* decl ::= MAX_BODY_SIZE size SEMI | WEBSOCKET_MAX_MESSAGE_SIZE size SEMI
+ *        | WEBSOCKET_MAX_QUEUE size SEMI */
+void tc_act_size_setting(tc_parser *ps, tc_token *kw, tc_token *size)
 {
   tc_program *p = ps->prog;
+  tc_setting *decl = &p->body_decl;
+  uint64_t *value = &p->max_body_size;
+  if (kw->kind == TK_WEBSOCKET_MAX_MESSAGE_SIZE) {
+    decl = &p->ws_message_decl;
+    value = &p->ws_max_message_size;
+  } else if (kw->kind == TK_WEBSOCKET_MAX_QUEUE) {
+    decl = &p->ws_queue_decl;
+    value = &p->ws_max_queue;
+  }
   uint64_t n;
-  if (parse_size(ps, kw, size, &n) && set_once(ps, &p->body_decl, kw))
-    p->max_body_size = n;
+  if (parse_size(ps, kw, size, &n) && set_once(ps, decl, kw))
+    *value = n;
+}
+
+/* The runtime keeps these durations in milliseconds, in 32 bits. */
+enum { MAX_SECONDS = UINT32_MAX / 1000 };
+
+/* decl ::= WEBSOCKET_PING_INTERVAL size SEMI
+ *        | WEBSOCKET_PING_TIMEOUT size SEMI
+ * Whole seconds: digits alone, at least 1. */
+void tc_act_ws_seconds(tc_parser *ps, tc_token *kw, tc_token *seconds)
+{
+  tc_program *p = ps->prog;
+  bool interval = kw->kind == TK_WEBSOCKET_PING_INTERVAL;
+  uint64_t n;
+  bool big;
+  if (token_digits(seconds, &n, &big) != seconds->len)
+    tc_error(ps->diags, seconds->pos,
+             "bad %.*s '%.*s' (a whole number of seconds, without a unit)",
+             (int)kw->len, kw->text, (int)seconds->len, seconds->text);
+  else if (big || n > MAX_SECONDS)
+    tc_error(ps->diags, seconds->pos,
+             "%.*s '%.*s' is too large (at most %d seconds)", (int)kw->len,
+             kw->text, (int)seconds->len, seconds->text, MAX_SECONDS);
+  else if (n == 0)
+    tc_error(ps->diags, seconds->pos, "%.*s cannot be 0 (%s)", (int)kw->len,
+             kw->text,
+             interval ? "leave it out for no pings"
+                      : "leave it out for the default");
+  else if (set_once(ps, interval ? &p->ws_interval_decl : &p->ws_timeout_decl,
+                    kw))
+    *(interval ? &p->ws_ping_interval : &p->ws_ping_timeout) = (uint32_t)n;
 }
 
 const tc_hook_type tc_hook_types[TC_NHOOKS] = {
@@ -398,12 +510,14 @@ void tc_act_hook(tc_parser *ps, tc_token *hook, tc_token *fn)
   h->fn_pos = fn->pos;
 }
 
-/* attrs ::= attrs AUTHENTICATED | attrs ASYNC | attrs MAX_BODY_SIZE size */
+/* attrs ::= attrs AUTHENTICATED | attrs ASYNC | attrs MAX_BODY_SIZE size
+ *         | attrs MAX_MESSAGE_SIZE size */
 void tc_act_attr(tc_parser *ps, tc_attrs *attrs, tc_token *word,
                  tc_token *size)
 {
   bool given;
   tc_pos *at;
+  uint64_t *bytes = NULL;
   switch (word->kind) {
   case TK_AUTHENTICATED:
     given = attrs->authenticated;
@@ -415,8 +529,14 @@ void tc_act_attr(tc_parser *ps, tc_attrs *attrs, tc_token *word,
     at = &attrs->async_pos;
     attrs->is_async = true;
     break;
+  case TK_MAX_MESSAGE_SIZE:
+    bytes = &attrs->max_message_size;
+    given = *bytes != 0;
+    at = &attrs->message_pos;
+    break;
   default:
-    given = attrs->max_body_size != 0;
+    bytes = &attrs->max_body_size;
+    given = *bytes != 0;
     at = &attrs->body_pos;
   }
   if (given) {
@@ -425,7 +545,7 @@ void tc_act_attr(tc_parser *ps, tc_attrs *attrs, tc_token *word,
     tc_note(ps->diags, *at, "it is first given here");
     return;
   }
-  if (size && !parse_size(ps, word, size, &attrs->max_body_size))
+  if (size && !parse_size(ps, word, size, bytes))
     return;
   *at = word->pos;
 }
@@ -693,7 +813,7 @@ static bool starts_decl(int kind)
   return kind == TK_APP || kind == TK_INCLUDE || kind == TK_ROUTE ||
          kind == TK_REDIRECT || kind == TK_PREFIX || kind == TK_IMPORT ||
          kind == TK_TRAILING_SLASH || kind == TK_TEMPLATE ||
-         kind == TK_STATIC;
+         kind == TK_STATIC || kind == TK_WEBSOCKET;
 }
 
 /* A syntax error on a keyword left lemon skipping to the next ';' with

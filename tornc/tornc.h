@@ -280,27 +280,38 @@ typedef struct {
                    with the same key match the same paths */
 } tc_pattern;
 
-/* The attributes written after a route's handler. */
+/* The attributes written after a route's or a websocket's handler. */
 typedef struct {
   bool authenticated;     /* `authenticated` */
   tc_pos auth_pos;        /* where it is written */
-  bool is_async;          /* `async` */
+  bool is_async;          /* `async` (routes) */
   tc_pos async_pos;       /* where it is written */
-  uint64_t max_body_size; /* `max_body_size SIZE`, in bytes; 0 if not */
+  uint64_t max_body_size; /* `max_body_size SIZE` (routes), in bytes; 0 if
+                             not */
   tc_pos body_pos;        /* where it is written */
+  uint64_t max_message_size; /* `max_message_size SIZE` (websockets), in
+                                bytes; 0 if not */
+  tc_pos message_pos;     /* where it is written */
 } tc_attrs;
 
-/* A `route` or `redirect` declaration: one rule of the automaton. */
+/* A `route`, `redirect` or `websocket` declaration: one rule of the
+ * automaton. A websocket is a named route (with a route id, URL builders
+ * and a by-name reversal) that takes GET alone and whose handler is the
+ * user's object of callbacks rather than a function. */
 typedef struct {
-  tc_pos pos;          /* the `route` or `redirect` keyword */
+  tc_pos pos;          /* the `route`, `redirect` or `websocket` keyword */
   bool redirect;       /* a redirect: no name, handler or methods */
-  int id;              /* among the routes, or among the redirects */
-  char *name;          /* routes: the name */
+  bool websocket;      /* a websocket endpoint */
+  int id;              /* among the routes and websockets, or among the
+                          redirects */
+  char *name;          /* routes and websockets: the name */
   tc_pos name_pos;
   unsigned methods;    /* TC_* bits as written; HEAD is added with GET;
-                          all of them (and TC_OTHER) for a redirect */
+                          all of them (and TC_OTHER) for a redirect; GET
+                          alone for a websocket */
   tc_pattern *pattern;
-  char *handler;       /* routes: the handler */
+  char *handler;       /* routes: the handler function; websockets: the
+                          callbacks object */
   tc_pos handler_pos;
   char *target;        /* redirects: the route redirected to */
   tc_pos target_pos;
@@ -352,9 +363,10 @@ typedef struct {
   int napps, capps;
   tc_name *includes;
   int nincludes, cincludes;
-  tc_route **routes;   /* routes and redirects, in declaration order */
+  tc_route **routes;   /* routes, redirects and websockets, in
+                          declaration order */
   int nroutes, croutes;
-  int nnamed;          /* how many of them are routes */
+  int nnamed;          /* how many of them are routes or websockets */
   int nredirects;      /* and how many redirects */
   /* The settings, each with its declaration (tc_setting *_decl). */
   bool slash_redirect; /* trailing_slash redirect; */
@@ -369,6 +381,17 @@ typedef struct {
   tc_setting login_decl;
   uint64_t max_body_size; /* max_body_size SIZE; in bytes, 0 if not set */
   tc_setting body_decl;
+  uint64_t ws_max_message_size; /* websocket_max_message_size SIZE; bytes,
+                                   0 if not set */
+  tc_setting ws_message_decl;
+  uint64_t ws_max_queue; /* websocket_max_queue SIZE; bytes, 0 if not set */
+  tc_setting ws_queue_decl;
+  uint32_t ws_ping_interval; /* websocket_ping_interval SECONDS; 0 if not */
+  tc_setting ws_interval_decl;
+  uint32_t ws_ping_timeout; /* websocket_ping_timeout SECONDS; 0 if not */
+  tc_setting ws_timeout_decl;
+  bool ws_no_compression; /* websocket_compression off; */
+  tc_setting ws_compression_decl;
   tc_hook hooks[TC_NHOOKS];
   tc_file **files;     /* every file read (inputs, imports, templates and
                           the static files static_url() hashed), owned */
@@ -460,7 +483,10 @@ void tc_act_prefix_push(tc_parser *ps, tc_token *prefix);
 void tc_act_prefix_pop(tc_parser *ps);
 void tc_act_switch(tc_parser *ps, tc_token *kw, tc_token *value);
 void tc_act_login_url(tc_parser *ps, tc_token *kw, tc_token *value);
-void tc_act_max_body_size(tc_parser *ps, tc_token *kw, tc_token *size);
+/* max_body_size, websocket_max_message_size, websocket_max_queue */
+void tc_act_size_setting(tc_parser *ps, tc_token *kw, tc_token *size);
+/* websocket_ping_interval, websocket_ping_timeout */
+void tc_act_ws_seconds(tc_parser *ps, tc_token *kw, tc_token *seconds);
 void tc_act_hook(tc_parser *ps, tc_token *hook, tc_token *fn);
 void tc_act_add_route(tc_parser *ps, tc_route *route);
 tc_route *tc_act_route(tc_parser *ps, tc_token *kw, tc_token *name,
@@ -471,6 +497,9 @@ void tc_act_attr(tc_parser *ps, tc_attrs *attrs, tc_token *word,
                  tc_token *size);
 tc_route *tc_act_redirect(tc_parser *ps, tc_token *kw, tc_pattern *pattern,
                           tc_token *target, tc_token *status);
+tc_route *tc_act_websocket(tc_parser *ps, tc_token *kw, tc_token *name,
+                           tc_pattern *pattern, tc_token *handler,
+                           const tc_attrs *attrs);
 unsigned tc_act_method(tc_parser *ps, unsigned methods, tc_token *word);
 void tc_act_template(tc_parser *ps, tc_token *kw, tc_token *name,
                      tc_token *params, tc_token *path);

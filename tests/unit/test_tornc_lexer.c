@@ -120,6 +120,31 @@ static void test_setting_words_and_sizes(void **state)
   lexed_free(l);
 }
 
+/* The websocket keyword, its attribute and its settings; a word that
+ * only starts like one is an identifier. */
+static void test_websocket_words(void **state)
+{
+  (void)state;
+  lexed *l = lex("websocket max_message_size websocket_max_message_size\n"
+                 "websocket_max_queue websocket_ping_interval\n"
+                 "websocket_ping_timeout websocket_compression\n"
+                 "websockets websocket_ max_message websocket_ping 30s");
+  int kinds[] = {TK_WEBSOCKET, TK_MAX_MESSAGE_SIZE,
+                 TK_WEBSOCKET_MAX_MESSAGE_SIZE, TK_WEBSOCKET_MAX_QUEUE,
+                 TK_WEBSOCKET_PING_INTERVAL, TK_WEBSOCKET_PING_TIMEOUT,
+                 TK_WEBSOCKET_COMPRESSION, TK_ID, TK_ID, TK_ID, TK_ID,
+                 TK_SIZE, 0};
+  assert_int_equal(l->n, 13);
+  for (int i = 0; i < 13; i++)
+    assert_int_equal(l->toks[i].kind, kinds[i]);
+  expect_tok(l, 5, TK_WEBSOCKET_PING_TIMEOUT, 3, 1, "websocket_ping_timeout");
+  assert_int_equal(l->diags.n, 0);
+  assert_string_equal(tc_token_kind_name(TK_WEBSOCKET), "'websocket'");
+  assert_string_equal(tc_token_kind_name(TK_WEBSOCKET_PING_TIMEOUT),
+                      "'websocket_ping_timeout'");
+  lexed_free(l);
+}
+
 static void test_lines_columns_comments(void **state)
 {
   (void)state;
@@ -247,6 +272,7 @@ int main(void)
       cmocka_unit_test(test_declaration),
       cmocka_unit_test(test_keywords_and_identifiers),
       cmocka_unit_test(test_setting_words_and_sizes),
+      cmocka_unit_test(test_websocket_words),
       cmocka_unit_test(test_lines_columns_comments),
       cmocka_unit_test(test_string_escapes),
       cmocka_unit_test(test_empty_string),

@@ -495,6 +495,244 @@ static void test_check_shared_handler(void **state)
   parsed_free(p);
 }
 
+/* ---- WebSocket endpoints and settings ------------------------------------ */
+
+static void test_websocket(void **state)
+{
+  (void)state;
+  parsed *p = parse("app x;\n"
+                    "route home GET \"/\" -> home;\n"
+                    "prefix \"/api\" {\n"
+                    "  websocket chat \"/chat/{room:slug}\" -> on_chat\n"
+                    "      max_message_size 64K authenticated;\n"
+                    "}\n"
+                    "redirect \"/c/{room:slug}\" => chat;\n"
+                    "websocket echo \"/echo\" -> echo;\n");
+  assert_int_equal(p->diags.n, 0);
+  assert_int_equal(p->prog.nroutes, 4);
+
+  const tc_route *r = p->prog.routes[1];
+  assert_true(r->websocket);
+  assert_false(r->redirect);
+  assert_string_equal(r->name, "chat");
+  assert_int_equal(r->pos.line, 4);
+  assert_int_equal(r->pos.col, 3);
+  assert_int_equal(r->name_pos.col, 13);
+  /* The upgrade is a GET; HEAD does not come with it. */
+  assert_int_equal(r->methods, TC_GET);
+  assert_string_equal(r->pattern->text, "/api/chat/{room:slug}");
+  assert_int_equal(r->pattern->nparams, 1);
+  assert_string_equal(r->handler, "on_chat");
+  assert_int_equal(r->handler_pos.col, 41);
+  assert_int_equal(r->attrs.max_message_size, 64 * 1024);
+  assert_int_equal(r->attrs.message_pos.line, 5);
+  assert_int_equal(r->attrs.message_pos.col, 7);
+  assert_true(r->attrs.authenticated);
+  assert_false(r->attrs.is_async);
+  /* Route ids count routes and websockets together. */
+  assert_int_equal(p->prog.routes[0]->id, 0);
+  assert_int_equal(r->id, 1);
+  assert_int_equal(p->prog.routes[3]->id, 2);
+  assert_true(p->prog.routes[3]->websocket);
+  assert_int_equal(p->prog.routes[3]->attrs.max_message_size, 0);
+  assert_int_equal(p->prog.nnamed, 3);
+  assert_int_equal(p->prog.nredirects, 1);
+  assert_false(p->prog.routes[0]->websocket);
+  parsed_free(p);
+}
+
+static void test_websocket_attr_errors(void **state)
+{
+  (void)state;
+  parsed *p = parse("websocket a \"/a\" -> a async max_body_size 1M;\n"
+                    "route b GET \"/b\" -> b max_message_size 1M;\n"
+                    "websocket c \"/c\" -> c max_message_size 0;\n"
+                    "websocket d \"/d\" -> d max_message_size 1K "
+                    "max_message_size 2K;\n");
+  assert_int_equal(p->diags.n, 6);
+  expect_diag(p, 0, TC_ERROR, 1, 23,
+              "'async' does not apply to a websocket (its connection lives "
+              "on after the open callback; tn_ws_close ends it)");
+  expect_diag(p, 1, TC_ERROR, 1, 29,
+              "'max_body_size' does not apply to a websocket (the upgrade "
+              "request has no body; its messages are limited by "
+              "'max_message_size')");
+  expect_diag(p, 2, TC_ERROR, 2, 23,
+              "'max_message_size' applies to websockets only (a route's "
+              "limit is 'max_body_size')");
+  expect_diag(p, 3, TC_ERROR, 3, 40,
+              "max_message_size cannot be 0 (it would refuse every message)");
+  expect_diag(p, 4, TC_ERROR, 4, 43, "'max_message_size' is given more "
+                                     "than once");
+  expect_diag(p, 5, TC_NOTE, 4, 23, "it is first given here");
+  /* The declarations are kept, without the attributes that do not
+   * apply. */
+  assert_int_equal(p->prog.nroutes, 4);
+  assert_false(p->prog.routes[0]->attrs.is_async);
+  assert_int_equal(p->prog.routes[0]->attrs.max_body_size, 0);
+  assert_int_equal(p->prog.routes[1]->attrs.max_message_size, 0);
+  assert_int_equal(p->prog.routes[3]->attrs.max_message_size, 1024);
+  parsed_free(p);
+}
+
+/* `websocket` is reserved; the words of its settings and attribute are
+ * not. */
+static void test_websocket_words(void **state)
+{
+  (void)state;
+  parsed *p = parse("route websocket GET \"/\" -> a;\n"
+                    "route websocket_max_queue GET \"/q\" -> "
+                    "websocket_compression;\n"
+                    "websocket max_message_size \"/m\" -> "
+                    "websocket_ping_interval max_message_size 1M;\n");
+  assert_int_equal(p->diags.n, 1);
+  expect_diag(p, 0, TC_ERROR, 1, 6, "expected identifier before 'websocket'");
+  /* The keyword starts a declaration again after the error, as any
+   * keyword does: `websocket GET "/" -> a;` is one. */
+  assert_int_equal(p->prog.nroutes, 3);
+  assert_true(p->prog.routes[0]->websocket);
+  assert_string_equal(p->prog.routes[0]->name, "GET");
+  assert_string_equal(p->prog.routes[1]->name, "websocket_max_queue");
+  assert_string_equal(p->prog.routes[1]->handler, "websocket_compression");
+  assert_string_equal(p->prog.routes[2]->name, "max_message_size");
+  assert_string_equal(p->prog.routes[2]->handler, "websocket_ping_interval");
+  assert_int_equal(p->prog.routes[2]->attrs.max_message_size, 1 << 20);
+  parsed_free(p);
+}
+
+static void test_websocket_settings(void **state)
+{
+  (void)state;
+  parsed *p = parse("websocket_max_message_size 16M;\n"
+                    "websocket_max_queue 512K;\n"
+                    "websocket_ping_interval 30;\n"
+                    "websocket_ping_timeout 4294967;\n"
+                    "websocket_compression off;\n");
+  assert_int_equal(p->diags.n, 0);
+  assert_int_equal(p->prog.ws_max_message_size, 16 << 20);
+  assert_int_equal(p->prog.ws_max_queue, 512 << 10);
+  assert_int_equal(p->prog.ws_ping_interval, 30);
+  assert_int_equal(p->prog.ws_ping_timeout, 4294967);
+  assert_true(p->prog.ws_no_compression);
+  assert_true(p->prog.ws_compression_decl.set);
+  assert_int_equal(p->prog.ws_interval_decl.pos.line, 3);
+  parsed_free(p);
+
+  /* Unset: zeros, the runtime's defaults; `on` is the default. */
+  p = parse("websocket_compression on;\n");
+  assert_int_equal(p->diags.n, 0);
+  assert_false(p->prog.ws_no_compression);
+  assert_int_equal(p->prog.ws_max_message_size, 0);
+  assert_int_equal(p->prog.ws_ping_interval, 0);
+  parsed_free(p);
+}
+
+static void test_websocket_setting_errors(void **state)
+{
+  (void)state;
+  parsed *p = parse("websocket_ping_interval 30s;\n"
+                    "websocket_ping_interval 4294968;\n"
+                    "websocket_ping_interval 99999999999999999999999;\n"
+                    "websocket_ping_timeout 0;\n"
+                    "websocket_max_queue 0;\n"
+                    "websocket_max_message_size 1T;\n"
+                    "websocket_compression yes;\n"
+                    "websocket_ping_interval 5;\n"
+                    "websocket_ping_interval 6;\n");
+  assert_int_equal(p->diags.n, 9);
+  expect_diag(p, 0, TC_ERROR, 1, 25,
+              "bad websocket_ping_interval '30s' (a whole number of "
+              "seconds, without a unit)");
+  expect_diag(p, 1, TC_ERROR, 2, 25,
+              "websocket_ping_interval '4294968' is too large (at most "
+              "4294967 seconds)");
+  expect_diag(p, 2, TC_ERROR, 3, 25,
+              "websocket_ping_interval '99999999999999999999999' is too "
+              "large (at most 4294967 seconds)");
+  expect_diag(p, 3, TC_ERROR, 4, 24,
+              "websocket_ping_timeout cannot be 0 (leave it out for the "
+              "default)");
+  expect_diag(p, 4, TC_ERROR, 5, 21,
+              "websocket_max_queue cannot be 0 (every message sent would "
+              "overflow it)");
+  expect_diag(p, 5, TC_ERROR, 6, 28,
+              "bad size '1T' (digits, then K, M or G for KiB, MiB or GiB)");
+  expect_diag(p, 6, TC_ERROR, 7, 23,
+              "'websocket_compression' is 'on' or 'off', not 'yes'");
+  expect_diag(p, 7, TC_ERROR, 9, 1,
+              "'websocket_ping_interval' is set more than once");
+  expect_diag(p, 8, TC_NOTE, 8, 1, "it is first set here");
+  /* The one good value is kept. */
+  assert_int_equal(p->prog.ws_ping_interval, 5);
+  assert_int_equal(p->prog.ws_ping_timeout, 0);
+  parsed_free(p);
+}
+
+static void test_check_websocket(void **state)
+{
+  (void)state;
+  /* A POST route may share a websocket's pattern; a GET route may not. */
+  parsed *p = check("app x;\n"
+                    "websocket w \"/w/{id:int}\" -> w;\n"
+                    "route post POST \"/w/{n:int}\" -> post;\n"
+                    "route get GET \"/w/{n:int}\" -> get;\n"
+                    "websocket_ping_timeout 10;\n");
+  assert_int_equal(p->diags.n, 3);
+  expect_diag(p, 0, TC_ERROR, 5, 1,
+              "websocket_ping_timeout needs websocket_ping_interval: no "
+              "pings are sent without it (add 'websocket_ping_interval "
+              "SECONDS;')");
+  expect_diag(p, 1, TC_ERROR, 4, 15,
+              "route 'get' matches the same requests as websocket 'w' (GET "
+              "\"/w/{n:int}\")");
+  expect_diag(p, 2, TC_NOTE, 2, 13, "websocket 'w' is here");
+  parsed_free(p);
+
+  /* The interval may come from another file, after the timeout. */
+  p = parse2("app x;\nwebsocket w \"/w\" -> w;\nwebsocket_ping_timeout 10;\n",
+             "websocket_ping_interval 5;\n", true);
+  assert_int_equal(p->diags.n, 0);
+  parsed_free(p);
+}
+
+static void test_check_websocket_names(void **state)
+{
+  (void)state;
+  parsed *p = check("app x;\n"
+                    "route a GET \"/a\" -> ha;\n"
+                    "websocket a \"/wa\" -> wa;\n"
+                    "websocket B \"/wb\" -> wb;\n"
+                    "websocket b \"/wc\" -> wc;\n"
+                    "websocket COUNT \"/n\" -> wn;\n"
+                    "websocket c \"/c\" -> ha;\n"
+                    "websocket d \"/d\" -> wb;\n"
+                    "route e GET \"/e\" -> wb;\n"
+                    "websocket f \"/f\" -> auto;\n");
+  assert_int_equal(p->diags.n, 12);
+  expect_diag(p, 0, TC_ERROR, 3, 11,
+              "duplicate name 'a' (routes and websockets share one set of "
+              "names)");
+  expect_diag(p, 1, TC_NOTE, 2, 7, "'a' first declared here");
+  expect_diag(p, 2, TC_ERROR, 5, 11,
+              "websocket names 'B' and 'b' differ only in case");
+  expect_diag(p, 3, TC_NOTE, 4, 11, "'B' first declared here");
+  expect_diag(p, 4, TC_ERROR, 6, 11, "websocket name 'COUNT' is reserved");
+  expect_diag(p, 5, TC_ERROR, 7, 21,
+              "handler 'ha' is the function of route 'a', not callbacks a "
+              "websocket can use");
+  expect_diag(p, 6, TC_NOTE, 2, 21, "route 'a' uses 'ha' here");
+  expect_diag(p, 7, TC_ERROR, 8, 21,
+              "handler 'wb' is already the callbacks of websocket 'B': each "
+              "websocket needs an object of its own type");
+  expect_diag(p, 8, TC_NOTE, 4, 22, "websocket 'B' uses 'wb' here");
+  expect_diag(p, 9, TC_ERROR, 9, 21,
+              "handler 'wb' is the callbacks of websocket 'B', not a function "
+              "a route can call");
+  expect_diag(p, 10, TC_NOTE, 4, 22, "websocket 'B' uses 'wb' here");
+  expect_diag(p, 11, TC_ERROR, 10, 21, "handler name 'auto' is a C keyword");
+  parsed_free(p);
+}
+
 /* Shadowing is decided by re2c on the generated automaton. */
 static parsed *check_automaton(const char *src)
 {
@@ -599,6 +837,13 @@ int main(void)
       cmocka_unit_test(test_check_same_requests),
       cmocka_unit_test(test_check_shared_handler),
       cmocka_unit_test(test_check_shadowed),
+      cmocka_unit_test(test_websocket),
+      cmocka_unit_test(test_websocket_attr_errors),
+      cmocka_unit_test(test_websocket_words),
+      cmocka_unit_test(test_websocket_settings),
+      cmocka_unit_test(test_websocket_setting_errors),
+      cmocka_unit_test(test_check_websocket),
+      cmocka_unit_test(test_check_websocket_names),
       cmocka_unit_test(test_print_sorted_with_caret),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
