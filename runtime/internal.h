@@ -517,9 +517,21 @@ void tn__ws_free(tn_ws_t *ws);
 /* A new WebSocket on the upgrade request's connection (ws_conn.c), not
  * yet started; NULL when out of memory. */
 tn_ws_t *tn__ws_new(tn_req_t *req, const tn_ws_handler_t *h);
-/* Queues a message already checked (opcode, UTF-8) as one frame,
- * compressed when agreed and worth it; the queue limit applies. */
-int tn__ws_send_msg(tn_ws_t *ws, int opcode, const void *data, size_t len);
+/* A message already checked (opcode, UTF-8) on its way to one or more
+ * connections: compressed at most once per window size, however many
+ * connections agreed on deflate. tn__ws_msg_done frees the copies. */
+typedef struct {
+  int opcode;
+  const void *data;
+  size_t len;
+  uint16_t tried;   /* bit b: compression with window b was tried */
+  tn__buf_t z[16];  /* by window size: the compressed bytes, if smaller */
+} tn__ws_msg_t;
+
+/* Queues the message as one frame, compressed when the connection agreed
+ * to it and it is worth it; the queue limit applies. */
+int tn__ws_send_msg(tn_ws_t *ws, tn__ws_msg_t *m);
+void tn__ws_msg_done(tn__ws_msg_t *m);
 
 /* Groups (ws_group.c): each worker keeps its own members of every group;
  * a broadcast reaches the other workers through their inboxes. */
@@ -858,7 +870,6 @@ struct tn__worker_s {
   tn__ws_post_t *inbox;         /* under inbox_lock */
   bool inbox_closed;            /* under inbox_lock: no more posts */
   struct z_stream_s *ws_deflate[16];
-  tn__buf_t ws_zbuf;            /* a message being compressed */
 };
 
 /* The resume_idle callback. */

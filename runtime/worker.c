@@ -350,7 +350,6 @@ static void worker_free(tn__worker_t *w) {
   for (size_t i = 0; i < sizeof w->ws_deflate / sizeof *w->ws_deflate; i++)
     if (w->ws_deflate[i])
       tn__ws_deflate_free(w->ws_deflate[i]);
-  tn__buf_free(&w->ws_zbuf);
   tn__buf_free(&w->wbuf);
   tn__buf_free(&w->zbuf);
   tn__buf_free(&w->access);

@@ -253,19 +253,43 @@ static bool queue_full(tn_ws_t *ws) {
   return true;
 }
 
-int tn__ws_send_msg(tn_ws_t *ws, int opcode, const void *data, size_t len) {
+/* The message compressed with a window of `bits`, or NULL when that
+ * does not make it smaller. */
+static const tn__buf_t *compressed(tn__worker_t *w, tn__ws_msg_t *m,
+                                   int bits) {
+  tn__buf_t *z = &m->z[bits];
+  if (!(m->tried & (1u << bits))) {
+    m->tried |= (uint16_t)(1u << bits);
+    struct z_stream_s *d = deflater(w, bits);
+    if (!d || tn__ws_deflate(d, m->data, m->len, z) || z->len >= m->len)
+      z->len = 0;
+  }
+  return z->len ? z : NULL;
+}
+
+int tn__ws_send_msg(tn_ws_t *ws, tn__ws_msg_t *m) {
   if (ws->state != TN__WS_OPEN || queue_full(ws))
     return TN_ECLOSED;
   int bits = ws->deflate.server_max_window_bits;
-  if (ws->deflate.on && bits >= 9 && len >= TN__WS_COMPRESS_MIN) {
-    tn__worker_t *w = ws->conn->worker;
-    struct z_stream_s *z = deflater(w, bits);
-    w->ws_zbuf.len = 0;
-    if (z && tn__ws_deflate(z, data, len, &w->ws_zbuf) == 0 &&
-        w->ws_zbuf.len < len)
-      return queue_frame(ws, opcode, true, w->ws_zbuf.data, w->ws_zbuf.len);
+  if (ws->deflate.on && bits >= 9 && m->len >= TN__WS_COMPRESS_MIN) {
+    const tn__buf_t *z = compressed(ws->conn->worker, m, bits);
+    if (z)
+      return queue_frame(ws, m->opcode, true, z->data, z->len);
   }
-  return queue_frame(ws, opcode, false, data, len);
+  return queue_frame(ws, m->opcode, false, m->data, m->len);
+}
+
+void tn__ws_msg_done(tn__ws_msg_t *m) {
+  for (size_t i = 0; i < sizeof m->z / sizeof *m->z; i++)
+    tn__buf_free(&m->z[i]);
+}
+
+/* One message to one connection. */
+static int send_one(tn_ws_t *ws, int opcode, const void *data, size_t len) {
+  tn__ws_msg_t m = {.opcode = opcode, .data = data, .len = len};
+  int err = tn__ws_send_msg(ws, &m);
+  tn__ws_msg_done(&m);
+  return err;
 }
 
 static int check_message(int opcode, const void *data, size_t len) {
@@ -278,7 +302,7 @@ static int check_message(int opcode, const void *data, size_t len) {
 
 int tn_ws_send(tn_ws_t *ws, int opcode, const void *data, size_t len) {
   int err = check_message(opcode, data, len);
-  return err ? err : tn__ws_send_msg(ws, opcode, data, len);
+  return err ? err : send_one(ws, opcode, data, len);
 }
 
 int tn_ws_send_text(tn_ws_t *ws, const char *text) {
@@ -293,7 +317,7 @@ int tn_ws_send_json(tn_ws_t *ws, const json_t *value) {
   tn__buf_t buf = {NULL, 0, 0};
   int err = TN_ENOMEM;
   if (json_dump_callback(value, dump_json, &buf, JSON_COMPACT) == 0)
-    err = tn__ws_send_msg(ws, TN_WS_TEXT, buf.data, buf.len);
+    err = send_one(ws, TN_WS_TEXT, buf.data, buf.len);
   tn__buf_free(&buf);
   return err;
 }

@@ -185,8 +185,10 @@ static void deliver_local(tn__worker_t *w, const char *group, int opcode,
   tn__ws_group_t *g = find(&w->groups, group);
   if (!g)
     return;
+  tn__ws_msg_t msg = {.opcode = opcode, .data = data, .len = len};
   for (tn__ws_member_t *m = g->members; m; m = m->next)
-    tn__ws_send_msg(m->ws, opcode, data, len);
+    tn__ws_send_msg(m->ws, &msg);
+  tn__ws_msg_done(&msg);
 }
 
 static void release(tn__ws_bcast_t *msg) {
