@@ -478,6 +478,10 @@ struct tn_ws_s {
   size_t msg_checked;       /* msg bytes already seen by the validator */
   tn__utf8_t utf8;
   tn__buf_t msg;
+  /* The text being handed to the message callback: sent back as it is,
+   * it needs no second UTF-8 check. */
+  const char *delivered;
+  size_t delivered_len;
 
   /* The control frame being received. */
   uint8_t ctl_len;
