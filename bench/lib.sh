@@ -1,5 +1,5 @@
 # bench/lib.sh — process helpers shared by bench/run and its parts
-# (run_routes, run_templates, run_runtime); sourced, never run.
+# (run_routes, run_templates, run_runtime, run_ws); sourced, never run.
 #
 # Uses the caller's PY (the Python that picks free ports) and
 # START_TIMEOUT (seconds a server gets to accept); defines nothing else
@@ -17,16 +17,24 @@ tree() {
     for c in $(cat /proc/"$p"/task/*/children 2>/dev/null); do tree "$c"; done
 }
 
-# utime+stime, in clock ticks, summed over the process tree of $1 (every
-# thread of each process: /proc/PID/stat counts them all).
-cpu_ticks() {
-    local sum=0 p stat f
+# "utime stime", in clock ticks, each summed over the process tree of $1
+# (every thread of each process: /proc/PID/stat counts them all).
+cpu_split() {
+    local user=0 sys=0 p stat f
     for p in $(tree "$1"); do
         stat=$(cat /proc/"$p"/stat 2>/dev/null) || continue
         read -r -a f <<<"${stat##*) }" # fields from 3 (state) on
-        sum=$((sum + f[11] + f[12]))   # fields 14 and 15
+        user=$((user + f[11]))          # field 14
+        sys=$((sys + f[12]))            # field 15
     done
-    echo "$sum"
+    echo "$user $sys"
+}
+
+# utime+stime, in clock ticks, over the process tree of $1.
+cpu_ticks() {
+    local user sys
+    read -r user sys < <(cpu_split "$1")
+    echo $((user + sys))
 }
 
 # "busy total" jiffies of core $1 from /proc/stat: busy = user nice system irq
@@ -84,4 +92,34 @@ wait_accepting() {
         sleep 0.1
     done
     return 1
+}
+
+# kb FIELD PID: a memory figure in kB summed over the process tree of PID:
+# Pss_Anon from smaps_rollup (anonymous pages, each split between the
+# processes sharing it: the heap, stacks, copy-on-write pages of nginx's
+# master and worker), or VmRSS from status. Pss itself would also count the
+# shares of library pages, which move whenever another process maps the
+# same library (the client, this script's awk).
+kb() {
+    local field=$1 sum=0 p v
+    for p in $(tree "$2"); do
+        if [[ $field == anon ]]; then
+            v=$(awk '/^Pss_Anon:/ {print $2}' /proc/"$p"/smaps_rollup 2>/dev/null)
+        else
+            v=$(awk '/^VmRSS:/ {print $2}' /proc/"$p"/status 2>/dev/null)
+        fi
+        sum=$((sum + ${v:-0}))
+    done
+    echo "$sum"
+}
+
+# raise_nofile N: the soft (and if need be the hard) limit on descriptors to
+# at least N, for this shell and so for every server and client it starts.
+raise_nofile() {
+    local hard
+    hard=$(ulimit -Hn)
+    if [[ $hard != unlimited ]] && ((hard < $1)); then
+        ulimit -Hn "$1" 2>/dev/null || return 1
+    fi
+    (($(ulimit -Sn) >= $1)) || ulimit -Sn "$1"
 }
