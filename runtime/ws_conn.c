@@ -152,6 +152,16 @@ static void queue_close(tn_ws_t *ws, uint16_t code, const char *reason) {
   queue_frame(ws, TN__WS_CLOSE, false, payload, n);
 }
 
+/* The connection ends once its queued output has gone: then the TCP
+ * shutdown (tn__ws_flush). A peer that does not read it gets the close
+ * timeout, not forever. */
+static void end_after_output(tn_ws_t *ws) {
+  ws->state = TN__WS_ENDING;
+  ws->close_by = uv_now(&ws->conn->worker->loop) + TN__WS_CLOSE_TIMEOUT_MS;
+  arm(ws);
+  want_flush(ws);
+}
+
 /* Fails the connection (RFC 6455 7.1.7): a close with `code`, then the
  * shutdown; nothing more is read. */
 static void fail(tn_ws_t *ws, uint16_t code, const char *why) {
@@ -159,9 +169,7 @@ static void fail(tn_ws_t *ws, uint16_t code, const char *why) {
          why ? why : "error", code);
   if (ws->state == TN__WS_OPEN)
     queue_close(ws, code, NULL);
-  ws->state = TN__WS_ENDING;
-  ws->close_by = 0;
-  want_flush(ws);
+  end_after_output(ws);
 }
 
 static void on_write(uv_write_t *req, int status) {
@@ -491,8 +499,7 @@ static int on_close_frame(tn_ws_t *ws) {
   ws->close_code = code;
   if (ws->state == TN__WS_OPEN) /* answer with the same code */
     queue_close(ws, code == TN_WS_NO_STATUS ? 0 : code, NULL);
-  ws->state = TN__WS_ENDING;
-  ws->close_by = 0;
+  end_after_output(ws);
   return 0;
 }
 
