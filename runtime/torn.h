@@ -458,7 +458,7 @@ int tn_ws_send_json(tn_ws_t *ws, const json_t *value);
 /* Sends a ping (at most 125 bytes: TN_EINVAL beyond); the pong callback
  * gets the answer. */
 int tn_ws_ping(tn_ws_t *ws, const void *data, size_t len);
-/* Starts the close handshake: `code` 1000, 1001, 1003, 1007..1011 or
+/* Starts the close handshake: `code` 1000, 1001, 1003, 1007..1014 or
  * 3000..4999 (TN_EINVAL otherwise), `reason` NULL or UTF-8 of at most 123
  * bytes. The connection ends when the peer answers, or after a timeout;
  * the close callback runs then. Messages still arriving are dropped.
@@ -477,7 +477,9 @@ struct uv_loop_s *tn_ws_loop(const tn_ws_t *ws);
 
 /* Groups, for broadcast: a connection joins any number of named groups
  * (names are any NUL-terminated string) and leaves them all when it
- * closes. */
+ * closes, after its close callback (which may still broadcast to them).
+ * Joining again is a no-op; leaving a group not joined too. tn_ws_join
+ * returns 0, TN_ENOMEM, or TN_ECLOSED from the close callback. */
 int tn_ws_join(tn_ws_t *ws, const char *group);
 int tn_ws_leave(tn_ws_t *ws, const char *group);
 /* Sends a message to every connection in `group` on every worker, the
