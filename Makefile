@@ -51,7 +51,8 @@ all: tornc libtorn examples
 # needs nothing but `make run` or `make test`.
 DEBS       = gcc libc6-dev make re2c lemon libuv1-dev libjansson-dev file \
              libssl-dev zlib1g-dev
-TEST_DEBS  = libcmocka-dev curl python3 python3-tornado python3-websockets
+TEST_DEBS  = libcmocka-dev curl python3 python3-tornado python3-websockets \
+             chromium
 BENCH_DEBS = wrk nginx python3-tornado procps util-linux valgrind
 
 define apt_install
@@ -72,6 +73,13 @@ deps:
 	$(call apt_install,$(DEBS))
 deps-test: deps
 	$(call apt_install,$(TEST_DEBS))
+	@# The browser tests drive Chromium with playwright-core, pinned in
+	@# tests/browser/package-lock.json (node_modules is not committed).
+	@if [ ! -d tests/browser/node_modules/playwright-core ]; then \
+	  command -v npm >/dev/null || { echo "error: npm is needed for" \
+	    "tests/browser (install Node.js 20 or later with npm)" >&2; exit 1; }; \
+	  npm ci --prefix tests/browser --no-audit --no-fund; \
+	fi
 deps-bench: deps
 	$(call apt_install,$(BENCH_DEBS))
 

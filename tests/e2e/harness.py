@@ -666,8 +666,9 @@ class SharedServer:
     while it ran; the suite ends by stopping it (exit 0 expected) and by
     checking every server's stderr once more."""
 
-    def __init__(self):
+    def __init__(self, args=()):
         self.binary = None
+        self.args = list(args)  # server options: ["--workers", "2"]...
         self.server = None
         self.retired = []  # servers that died or were replaced
 
@@ -677,7 +678,7 @@ class SharedServer:
     def before_each(self):
         if self.server is not None and not self.server.alive():
             self.retired.append(self.server)
-            self.server = Server(self.binary).start()
+            self.server = Server(self.binary, self.args).start()
 
     def after_each(self):
         s = self.server
@@ -720,7 +721,7 @@ class SharedServer:
                   self._no_sanitizer_reports)
         try:
             try:
-                self.server = Server(self.binary).start()
+                self.server = Server(self.binary, self.args).start()
             except AssertionError as e:
                 print("Bail out! cannot start %s: %s" % (self.binary, e))
                 return 1
