@@ -11,9 +11,12 @@ handlers (timers, streaming, the thread pool, long polling), a graceful
 stop during a request, ETag/304 and gzip, JSON and multipart bodies,
 request arguments, cookies and signed cookies (checked against Tornado's
 own functions), the hooks (prepare, on_finish, current_user and
-write_error, @authenticated), redirects, response headers, and static
+write_error, @authenticated), redirects, response headers, static
 files (ranges, conditional requests, content types, hostile paths,
-sendfile).
+sendfile), and the WebSocket runtime around the frames (keep-alive pings
+and their timeout, the slow-consumer policy, server-initiated closes and
+the close timeout, the close callback's codes, groups and broadcast
+across workers).
 
 The static tests create their files (random content) and a symlink inside
 the static directory compiled into the binary, examples/tour/static/ of
@@ -24,6 +27,7 @@ its cookie secret from TORN_COOKIE_SECRET. Environment:
     TORN_E2E_TIMEOUT=S     seconds per socket operation (default 10)
 """
 
+import asyncio
 import atexit
 import calendar
 import contextlib
@@ -34,6 +38,7 @@ import re
 import select
 import signal
 import socket
+import struct
 import subprocess
 import sys
 import tempfile
@@ -43,10 +48,16 @@ import urllib.parse
 sys.dont_write_bytecode = True  # leave no __pycache__ in the tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from harness import (HOST, TIMEOUT, Conn, Problems, Server,  # noqa: E402
-                     SharedServer, Skip, Suite, build_request, check,
-                     check_eq, check_imf_fixdate, curl, note,
+from harness import (HOST, TIMEOUT, Closed, Conn, Problems,  # noqa: E402
+                     Server, SharedServer, Skip, Suite, build_request,
+                     check, check_eq, check_imf_fixdate, curl, note,
                      sanitizer_lines, show)
+# The raw-socket WebSocket client of the conformance suite (frames in and
+# out, events read from the server), and its websockets runner.
+from ws_conformance import (BINARY, CLOSE, TEXT, Ws,  # noqa: E402
+                            accept_for, frame, new_key, run_async)
+
+import websockets  # noqa: E402
 
 SANITIZED = os.environ.get("TORN_EXPECT_STATIC", "1") == "0"
 SCALE = 3.0 if SANITIZED else 1.0  # a sanitizer build is slower
@@ -3252,6 +3263,440 @@ def t_static_pipelined_bodies():
         check(r.status == 200 and r.body == body, "2nd: the echo of 20000 "
               "bytes (%s)" % r)
         check_hello(c.read_response())
+
+
+# ============================================================================
+# 13. WebSocket: keep-alive, slow consumers, closes, groups
+# ============================================================================
+# tour.troute sets websocket_ping_interval 1, websocket_ping_timeout 3 and
+# websocket_max_queue 1M; examples/tour/ws.c has the endpoints:
+# /ws/probe/TAG obeys commands ("close", "flood N", "pongs", else echo),
+# /ws/room/NAME broadcasts to its room, POST /ws/room/NAME/say too, and
+# GET /ws/stats lists what the probe's close callback was told. That list
+# is per worker: the tests that read it start a server of one worker.
+# Both sockets greet with {"hello": TAG or NAME, "worker": ID}. Frames,
+# UTF-8, close codes and deflate are ws_conformance.py's.
+
+WS_CUT_LIMIT = 30.0  # seconds the server may take to cut a silent peer
+FLOOD_SIZE = 64 * 1024  # bytes of each message of "flood N"
+FLOOD_BIG = 4096  # messages: a flood of 256 MiB
+
+
+def ws_tag(what):
+    """A probe tag or room name of its own (a slug)."""
+    return "%s-%s" % (what, os.urandom(4).hex())
+
+
+def ws_open(server, path, rcvbuf=None):
+    """A raw WebSocket connection to `path` (ws_conformance.py's Ws) after
+    checking its 101 and reading the endpoint's greeting; `rcvbuf`: with
+    a receive buffer that small."""
+    key = new_key()
+    c = SlowReader(server.port, rcvbuf) if rcvbuf else server.connect()
+    try:
+        r = c.request(build_request("GET", path, [
+            ("Upgrade", "websocket"), ("Connection", "Upgrade"),
+            ("Sec-WebSocket-Key", key), ("Sec-WebSocket-Version", "13")]))
+        check_eq((r.status, r.get("Sec-WebSocket-Accept")),
+                 (101, accept_for(key)),
+                 "(status, Sec-WebSocket-Accept) of the upgrade to %s" % path)
+        ws = Ws(c, r)
+        kind, data = ws.read_event("the greeting")
+        check_eq((kind, json.loads(data)["hello"]),
+                 ("text", path.rsplit("/", 1)[1]), "the greeting")
+    except BaseException:
+        c.close()
+        raise
+    return ws
+
+
+async def ws_connect(server, path):
+    """A Python websockets client of `path` and the greeting it got. Its
+    own pings are off; it answers the server's by itself."""
+    ws = await websockets.connect(
+        "ws://%s:%d%s" % (HOST, server.port, path), ping_interval=None,
+        open_timeout=TIMEOUT, close_timeout=TIMEOUT)
+    return ws, json.loads(await ws_recv(ws))
+
+
+async def ws_recv(ws, what="a message"):
+    """The next message of a websockets client, waited for TIMEOUT."""
+    try:
+        return await asyncio.wait_for(ws.recv(), TIMEOUT)
+    except asyncio.TimeoutError:
+        raise AssertionError("no %s within %.0f s" % (what, TIMEOUT))
+
+
+async def ws_echo_once(server, text):
+    """What a new probe connection answers `text`."""
+    ws, _ = await ws_connect(server, "/ws/probe/" + ws_tag("bystander"))
+    try:
+        await ws.send(text)
+        return await ws_recv(ws, "the echo")
+    finally:
+        await ws.close()
+
+
+def ws_closes(server, tag):
+    """What the probe's close callback was told for connection `tag`, one
+    entry per call (GET /ws/stats of a one-worker server)."""
+    with server.connect() as c:
+        r = c.request(req("GET", "/ws/stats"))
+    check_resp(r, 200, None, JSON_TYPE)
+    return [e for e in json.loads(r.body)["closes"] if e["tag"] == tag]
+
+
+def check_closed_once(server, tag, code, reason=""):
+    """Waits (bounded) for the close callback of connection `tag`, then
+    checks it ran once, with `code` and `reason`; returns its entry."""
+    deadline = time.monotonic() + WS_CUT_LIMIT
+    while not ws_closes(server, tag):
+        check(time.monotonic() < deadline, "no close callback for %s "
+              "within %.0f s" % (tag, WS_CUT_LIMIT))
+        time.sleep(0.05)
+    time.sleep(0.2)  # a second call, if any, would be there by now
+    seen = ws_closes(server, tag)
+    check_eq([(e["code"], e["reason"]) for e in seen], [(code, reason)],
+             "the close callback's calls (code, reason) for %s" % tag)
+    return seen[0]
+
+
+@suite.test("websocket keep-alive: a peer that never answers gets empty "
+            "pings, then is cut (no close frame) after the ping timeout; "
+            "its close callback runs once, with 1006")
+def t_ws_ping_timeout():
+    tag = ws_tag("mute")
+    with own_server("--workers", "1") as s:
+        with ws_open(s, "/ws/probe/" + tag) as ws:
+            t0 = time.monotonic()
+            pings = 0
+            while True:
+                check(elapsed_since(t0) < WS_CUT_LIMIT, "still open %.0f s "
+                      "after %d unanswered pings" % (WS_CUT_LIMIT, pings))
+                try:  # each read waits TIMEOUT at most: a ping within it
+                    event = ws.read_event("a keep-alive ping")
+                except Closed:
+                    break
+                check_eq(event, ("ping", b""), "what a silent peer gets")
+                pings += 1
+        note("%d pings, cut after %.1f s" % (pings, elapsed_since(t0)))
+        # A ping a second, no pong within 3 s of the first: two at least.
+        check(pings >= 2, "only %d pings before the cut" % pings)
+        check_closed_once(s, tag, 1006)
+
+
+@suite.test("websocket keep-alive: Python websockets answers the pings, "
+            "and stays open past the ping timeout, echoing all along; the "
+            "pong callback saw its pongs")
+def t_ws_ping_answered():
+    async def go():
+        ws, _ = await ws_connect(shared.server, "/ws/probe/" +
+                                 ws_tag("talker"))
+        try:
+            for i in range(10):  # 5 s: the timeout (3 s) and a sweep more
+                await ws.send("still %d" % i)
+                check_eq(await ws_recv(ws), "still %d" % i, "the echo")
+                await asyncio.sleep(0.5)
+            await ws.send("pongs")
+            return await ws_recv(ws, "the pong count")
+        finally:
+            await ws.close()
+    answer = run_async(go())
+    m = re.fullmatch(r"pongs (\d+)", answer)
+    check(m and int(m.group(1)) >= 2, "the pongs the server saw in 5 s "
+          "with a ping a second: %r" % answer)
+
+
+@suite.test("websocket: tn_ws_close(4000, \"bye\") from the handler -> "
+            "Python websockets gets 4000 \"bye\" and answers it; the close "
+            "callback runs once, with the code answered")
+def t_ws_server_close():
+    tag = ws_tag("bye")
+
+    async def go(s):
+        ws, _ = await ws_connect(s, "/ws/probe/" + tag)
+        await ws.send("close")
+        try:
+            got = await ws_recv(ws, "the close")
+            raise AssertionError("a message instead of the close: %r" % got)
+        except websockets.exceptions.ConnectionClosed:
+            pass
+        await ws.wait_closed()
+        return ws.close_code, ws.close_reason
+
+    with own_server("--workers", "1") as s:
+        check_eq(run_async(go(s)), (4000, "bye"),
+                 "(code, reason) of the server's close")
+        check_closed_once(s, tag, 4000, "bye")
+
+
+@suite.test("websocket: a peer that never answers the server's close gets "
+            "it (4000 \"bye\"), then nothing (what it sends after is "
+            "dropped), and is cut within 30 s; close callback once, 1006")
+def t_ws_close_unanswered():
+    tag = ws_tag("deaf")
+    with own_server("--workers", "1") as s:
+        with ws_open(s, "/ws/probe/" + tag) as ws:
+            ws.send(frame(TEXT, b"close"))
+            check_eq(ws.read_event("the close"), ("close", (4000, "bye")),
+                     "the server's close")
+            ws.send(frame(TEXT, b"not echoed"))
+            t0 = time.monotonic()
+            ws.expect_eof(WS_CUT_LIMIT)
+            note("cut %.1f s after the close" % elapsed_since(t0))
+        check_closed_once(s, tag, 1006)
+
+
+@suite.test("websocket close callback: the peer's close 1000 with a reason "
+            "-> 1000 and the reason; a close without a code -> 1005; a TCP "
+            "drop without a close -> 1006; once each")
+def t_ws_close_codes():
+    tags = {k: ws_tag(k) for k in ("normal", "nocode", "drop")}
+
+    async def normal(s):
+        ws, _ = await ws_connect(s, "/ws/probe/" + tags["normal"])
+        await ws.close(1000, "see you")
+        return ws.close_code  # the server's answer
+
+    with own_server("--workers", "1") as s:
+        check_eq(run_async(normal(s)), 1000, "the answer to a close 1000")
+        with ws_open(s, "/ws/probe/" + tags["nocode"]) as ws:
+            ws.send(frame(CLOSE, b""))
+            check_eq(ws.read_event("the answer"), ("close", (None, b"")),
+                     "the answer to a close without a code")
+            ws.expect_eof()
+        with ws_open(s, "/ws/probe/" + tags["drop"]) as ws:
+            ws.send(frame(BINARY, b"last words"))
+            check_eq(ws.read_event(), ("binary", b"last words"), "the echo")
+        # (Leaving the block closed the socket, without a close frame.)
+        check_closed_once(s, tags["normal"], 1000, "see you")
+        check_closed_once(s, tags["nocode"], 1005)
+        check_closed_once(s, tags["drop"], 1006)
+
+
+def flood_message(n):
+    """Message `n` of a probe's flood."""
+    return struct.pack("!I", n) + bytes([n % 251]) * (FLOOD_SIZE - 4)
+
+
+def read_flood(ws, deadline):
+    """Reads a probe's flood, checking each message is the next one and
+    whole, up to the first other event: returns (the number of flood
+    messages, that event -- ("text", b"flood done N"), ("close", (code,
+    reason)) -- or None at the end of the connection). Pings are
+    skipped."""
+    n = 0
+    while True:
+        check(time.monotonic() < deadline, "flood still arriving after "
+              "%d messages" % n)
+        try:
+            event = ws.read_event("flood message %d" % n)
+        except Closed:
+            return n, None
+        if event[0] == "ping":
+            continue
+        if event[0] != "binary":
+            return n, event
+        check(event[1] == flood_message(n), "flood message %d: %s"
+              % (n, show(event[1], 40)))
+        n += 1
+
+
+def rss_kib(pid):
+    """The resident memory of process `pid`, in KiB."""
+    with open("/proc/%d/status" % pid) as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    raise AssertionError("no VmRSS in /proc/%d/status" % pid)
+
+
+def check_flood_stopped(seen, got):
+    """A flood of FLOOD_BIG stopped by TN_ECLOSED (`seen`: what the close
+    callback recorded), after the `got` messages the peer read and more."""
+    check_eq(seen["flood_error"], "TN_ECLOSED", "what stopped the flood")
+    check(0 < got <= seen["flood_sent"] < FLOOD_BIG, "messages read %d, "
+          "sent %d, asked %d" % (got, seen["flood_sent"], FLOOD_BIG))
+
+
+@suite.test("websocket: a flood the queue limit holds (12 x 64 KiB) reaches "
+            "a reading peer whole and in order, then \"flood done 12\"")
+def t_ws_flood_read():
+    with ws_open(shared.server, "/ws/probe/" + ws_tag("reader")) as ws:
+        ws.send(frame(TEXT, b"flood 12"))
+        got, end = read_flood(ws, time.monotonic() + 10 * SCALE)
+        check_eq((got, end), (12, ("text", b"flood done 12")),
+                 "(messages, what followed them)")
+        ws.finish()
+
+
+@suite.test("websocket slow consumer: a peer that asks for 256 MiB and does "
+            "not read is closed (the handler's send gets TN_ECLOSED; 1006 "
+            "in the end); meanwhile the server serves HTTP and WebSocket, "
+            "and its memory grows < 64 MiB; what arrived is whole messages "
+            "in order")
+def t_ws_flood_unread():
+    tag = ws_tag("sink")
+    with own_server("--workers", "1") as s:
+        with ws_open(s, "/ws/probe/" + tag) as ws:
+            base = peak = rss_kib(s.proc.pid)
+            ws.send(frame(TEXT, b"flood %d" % FLOOD_BIG))
+            check_still_serving(s)
+            check_eq(run_async(ws_echo_once(s, "meanwhile")), "meanwhile",
+                     "a WebSocket echo during the flood")
+            # The queue overflows at once; the close frame then waits
+            # behind the bytes the peer does not take, until the close
+            # timeout cuts the connection.
+            deadline = time.monotonic() + WS_CUT_LIMIT
+            while not ws_closes(s, tag):
+                peak = max(peak, rss_kib(s.proc.pid))
+                check(peak - base < 64 * 1024, "the server grew by %d KiB "
+                      "during the flood" % (peak - base))
+                check(time.monotonic() < deadline, "not closed within "
+                      "%.0f s" % WS_CUT_LIMIT)
+                time.sleep(0.1)
+            note("RSS %d KiB before, %d KiB at most" % (base, peak))
+            got, end = read_flood(ws, time.monotonic() + WS_CUT_LIMIT)
+            if end is not None:  # it may have gone out before the cut
+                check_eq(end, ("close", (1008, "send queue full")),
+                         "what followed the flood")
+                ws.expect_eof()
+        seen = check_closed_once(s, tag, 1006)
+        note("%d messages read of %d sent" % (got, seen["flood_sent"]))
+        check_flood_stopped(seen, got)
+
+
+@suite.test("websocket slow consumer: a peer that stalls until the queue "
+            "overflows, then reads, gets whole messages in order, then the "
+            "close 1008 \"send queue full\" (the rest dropped); answered, "
+            "the close callback gets 1008")
+def t_ws_flood_late_reader():
+    tag = ws_tag("late")
+    with own_server("--workers", "1") as s:
+        with ws_open(s, "/ws/probe/" + tag) as ws:
+            ws.send(frame(TEXT, b"flood %d" % FLOOD_BIG))
+            deadline = time.monotonic() + 10 * SCALE
+            while "does not read: closing (1008)" not in s.stderr_text():
+                check(time.monotonic() < deadline, "no slow-consumer "
+                      "warning in the log: %s" % s.stderr_tail())
+                time.sleep(0.05)
+            got, end = read_flood(ws, time.monotonic() + WS_CUT_LIMIT)
+            check_eq(end, ("close", (1008, "send queue full")),
+                     "what followed %d flood messages" % got)
+            ws.answer_close(1008)
+        seen = check_closed_once(s, tag, 1008)
+        check_flood_stopped(seen, got)
+
+
+def say(server, room, body):
+    """POST /ws/room/ROOM/say: the response."""
+    with server.connect() as c:
+        return c.request(req("POST", "/ws/room/%s/say" % room, [], body))
+
+
+@suite.test("websocket groups, --workers 2: the 16 members of a room, on "
+            "both workers, get each broadcast exactly once and in order (5 "
+            "from a member, the sender too, then 1 by HTTP); one that left "
+            "gets no more; the other room's 4 get only theirs")
+def t_ws_rooms():
+    alpha, beta = ws_tag("alpha"), ws_tag("beta")
+    sent = ["alpha %d" % i for i in range(4)] + [b"\x00binary\xff"]
+
+    async def expect_all(members, want, what):
+        for i, ws in enumerate(members):
+            check_eq(await ws_recv(ws, what), want, "%s, member %d"
+                     % (what, i))
+
+    async def go(s):
+        conns = []  # (client, greeting)
+        try:
+            for room, n in ((alpha, 16), (beta, 4)):
+                for _ in range(n):
+                    conns.append(await ws_connect(s, "/ws/room/" + room))
+            check_eq([h["hello"] for _, h in conns],
+                     [alpha] * 16 + [beta] * 4, "greetings")
+            # The kernel spreads a SO_REUSEPORT group's connections by a
+            # hash of the client's port: all 16 on one of two workers has
+            # a chance of 2^-15. The greeting names the worker's loop.
+            workers = {h["worker"] for _, h in conns[:16]}
+            check(len(workers) == 2, "the 16 members are on %d workers: %s"
+                  % (len(workers), sorted(workers)))
+            a = [ws for ws, _ in conns[:16]]
+            b = [ws for ws, _ in conns[16:]]
+            for m in sent:
+                await a[0].send(m)
+            for i, ws in enumerate(a):
+                got = [await ws_recv(ws, "broadcast") for _ in sent]
+                check_eq(got, sent, "the broadcasts member %d got" % i)
+            check_resp(say(s, alpha, b"by http"), 200, b"sent")
+            await expect_all(a, "by http", "POST .../say")
+            check_resp(say(s, beta, b"beta only"), 200, b"sent")
+            await expect_all(b, "beta only", "the other room's first message")
+            # tn_ws_leave: the member's next message is its own echo, not
+            # the room's broadcast that every other member gets first.
+            await a[1].send("leave")
+            check_eq(await ws_recv(a[1]), "left", "the answer to leave")
+            await a[0].send("after leave")
+            await expect_all(a[:1] + a[2:], "after leave", "a broadcast")
+            await a[1].send("echo still here")
+            check_eq(await ws_recv(a[1]), "still here", "the next message "
+                     "of the member that left")
+            # Text that is not UTF-8 is refused, and reaches nobody.
+            check_resp(say(s, alpha, b"\xff"), 400)
+            check_resp(say(s, alpha, b"end"), 200, b"sent")
+            await expect_all(a[:1] + a[2:], "end", "the last broadcast")
+        finally:
+            await asyncio.gather(*(ws.close() for ws, _ in conns))
+
+    with own_server("--workers", "2") as s:
+        run_async(go(s))
+
+
+@suite.test("websocket groups: a member that does not read is closed with "
+            "1008 when a broadcast finds its queue full, after whole "
+            "messages in order; another member gets every broadcast")
+def t_ws_room_slow_member():
+    room = ws_tag("room")
+    bodies = [(b"%02d " % i) + b"x" * (512 * 1024 - 3) for i in range(16)]
+
+    async def go(s):
+        # Python websockets reads all along (and takes the messages
+        # compressed); the 16 POSTs are made from another thread.
+        reader, _ = await ws_connect(s, "/ws/room/" + room)
+
+        async def collect():
+            return [await ws_recv(reader, "broadcast") for _ in bodies]
+
+        try:
+            got = asyncio.ensure_future(collect())
+            loop = asyncio.get_running_loop()
+            for body in bodies:
+                r = await loop.run_in_executor(None, say, s, room, body)
+                check_resp(r, 200, b"sent")
+            return await got
+        finally:
+            await reader.close()
+
+    with own_server("--workers", "1") as s:
+        with ws_open(s, "/ws/room/" + room, rcvbuf=4096) as slow:
+            got = run_async(go(s))
+            check(got == [b.decode() for b in bodies], "the reading member "
+                  "got %d broadcasts: %s" % (len(got), [m[:3] for m in got]))
+            check("does not read: closing (1008)" in s.stderr_text(),
+                  "no slow-consumer warning: %s" % s.stderr_tail())
+            n = 0
+            while True:
+                event = slow.read_event("broadcast %d or the close" % n)
+                if event[0] != "text":
+                    break
+                check(event[1] == bodies[n], "broadcast %d to the slow "
+                      "member: %s" % (n, show(event[1], 40)))
+                n += 1
+            note("the slow member got %d broadcasts" % n)
+            check_eq(event, ("close", (1008, "send queue full")),
+                     "what followed %d broadcasts" % n)
+            check(0 < n < len(bodies), "%d broadcasts before the close" % n)
+            slow.answer_close(1008)
 
 
 # ============================================================================
