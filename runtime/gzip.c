@@ -13,16 +13,6 @@
 
 #define TN__GZIP_MIN 1024
 
-static bool name_is(tn_str_t s, const char *lower) {
-  size_t n = strlen(lower);
-  if (s.len != n)
-    return false;
-  for (size_t i = 0; i < n; i++)
-    if ((s.ptr[i] | 0x20) != lower[i])
-      return false;
-  return true;
-}
-
 static tn_str_t trim(const char *s, const char *e) {
   while (s < e && (*s == ' ' || *s == '\t'))
     s++;
@@ -37,7 +27,7 @@ static bool q_zero(tn_str_t params) {
   if (!q)
     return false;
   tn_str_t name = trim(params.ptr, q);
-  if (!name_is(name, "q"))
+  if (!tn__str_ieq(name, "q"))
     return false;
   tn_str_t v = trim(q + 1, params.ptr + params.len);
   for (size_t i = 0; i < v.len; i++)
@@ -48,15 +38,13 @@ static bool q_zero(tn_str_t params) {
 
 /* Whether Accept-Encoding lists gzip (or *) with a nonzero weight. */
 static bool accepts_gzip(tn_str_t field) {
-  const char *p = field.ptr, *end = field.ptr + field.len;
-  while (p < end) {
-    const char *comma = memchr(p, ',', (size_t)(end - p));
-    const char *e = comma ? comma : end;
-    const char *semi = memchr(p, ';', (size_t)(e - p));
-    tn_str_t coding = trim(p, semi ? semi : e);
-    if (name_is(coding, "gzip") || name_is(coding, "*"))
-      return !semi || !q_zero(trim(semi + 1, e));
-    p = e + (comma != NULL);
+  tn_str_t e;
+  while (tn__list_next(&field, &e)) {
+    const char *end = e.ptr + e.len;
+    const char *semi = memchr(e.ptr, ';', e.len);
+    tn_str_t coding = trim(e.ptr, semi ? semi : end);
+    if (tn__str_ieq(coding, "gzip") || tn__str_ieq(coding, "*"))
+      return !semi || !q_zero(trim(semi + 1, end));
   }
   return false;
 }
@@ -69,10 +57,10 @@ static bool compressible(tn_str_t type) {
       "image/svg+xml"};
   const char *semi = memchr(type.ptr, ';', type.len);
   tn_str_t media = trim(type.ptr, semi ? semi : type.ptr + type.len);
-  if (media.len > 5 && name_is((tn_str_t){media.ptr, 5}, "text/"))
+  if (media.len > 5 && tn__str_ieq((tn_str_t){media.ptr, 5}, "text/"))
     return true;
   for (size_t i = 0; i < sizeof types / sizeof *types; i++)
-    if (name_is(media, types[i]))
+    if (tn__str_ieq(media, types[i]))
       return true;
   return false;
 }
@@ -82,7 +70,7 @@ static tn_str_t content_type(const tn_req_t *req) {
   for (unsigned i = 0; req->has_content_type && i < req->nout; i++) {
     const tn__out_header_t *h = &req->out_headers[i];
     tn_str_t name = {req->out.data + h->off, h->name_len};
-    if (h->len && name_is(name, "content-type"))
+    if (h->len && tn__str_ieq(name, "content-type"))
       return (tn_str_t){name.ptr + h->name_len + 2, h->len - h->name_len - 4};
   }
   return (tn_str_t){"text/html", 9};

@@ -19,6 +19,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <string.h>
+#include <strings.h>
 #include <uv.h>
 
 #include "torn.h"
@@ -57,6 +58,18 @@ static inline void tn__buf_put(tn__buf_t *b, const void *data, size_t len) {
     memcpy(b->data + b->len, data, len);
   b->len += len;
 }
+
+/* Whether `s` is `name`, ignoring ASCII case (not `| 0x20`, which also
+ * matches '^' with '~' and 0x0F with '/'). */
+static inline bool tn__str_ieq(tn_str_t s, const char *name) {
+  size_t n = strlen(name);
+  return s.len == n && strncasecmp(s.ptr, name, n) == 0;
+}
+
+/* The next element of a comma-separated header list (RFC 9110 5.6.1) in
+ * `*list`, surrounding whitespace stripped, empty elements skipped; the
+ * list is advanced past it. False at the list's end (request.c). */
+bool tn__list_next(tn_str_t *list, tn_str_t *elem);
 
 /* The value of a hex digit, or -1. */
 static inline int tn__hex_value(unsigned char c) {

@@ -14,18 +14,29 @@ const tn_app_t *tn_req_app(const tn_req_t *req) {
 }
 
 tn_str_t tn_req_header(const tn_req_t *req, const char *name) {
-  size_t len = strlen(name);
-  for (unsigned i = 0; i < req->head.nheaders; i++) {
-    tn_str_t n = req->head.headers[i].name;
-    if (n.len != len)
-      continue;
-    size_t j = 0;
-    while (j < len && (n.ptr[j] | 0x20) == (name[j] | 0x20))
-      j++;
-    if (j == len)
+  for (unsigned i = 0; i < req->head.nheaders; i++)
+    if (tn__str_ieq(req->head.headers[i].name, name))
       return req->head.headers[i].value;
-  }
   return (tn_str_t){NULL, 0};
+}
+
+static bool is_ows(char c) { return c == ' ' || c == '\t'; }
+
+bool tn__list_next(tn_str_t *list, tn_str_t *elem) {
+  const char *p = list->ptr, *end = list->ptr + list->len;
+  while (p < end && (*p == ',' || is_ows(*p)))
+    p++;
+  if (p == end)
+    return false;
+  const char *start = p;
+  while (p < end && *p != ',')
+    p++;
+  const char *stop = p;
+  while (stop > start && is_ows(stop[-1]))
+    stop--;
+  *elem = (tn_str_t){start, (size_t)(stop - start)};
+  *list = (tn_str_t){p, (size_t)(end - p)};
+  return true;
 }
 
 /* Shared by the signed and unsigned parsers: canonical digits only (no

@@ -14,7 +14,6 @@
  * end (a compression bomb) costs at most the limit before it is refused. */
 #include <stdio.h>
 #include <stdlib.h>
-#include <strings.h>
 #include <zlib.h>
 
 #include "internal.h"
@@ -50,10 +49,6 @@ typedef struct {
   int server_bits; /* server_max_window_bits' value */
   int client_bits; /* client_max_window_bits' value, 0 if it had none */
 } offer_t;
-
-static bool name_is(tn_str_t s, const char *name) {
-  return s.len == strlen(name) && !strncasecmp(s.ptr, name, s.len);
-}
 
 static void skip_ows(cursor_t *c) {
   while (c->p < c->end && (*c->p == ' ' || *c->p == '\t'))
@@ -118,7 +113,7 @@ static bool take_param(offer_t *o, tn_str_t name, const char *v, size_t len) {
       "server_no_context_takeover", "client_no_context_takeover",
       "server_max_window_bits", "client_max_window_bits"};
   unsigned which = 0;
-  while (which < 4 && !name_is(name, names[which]))
+  while (which < 4 && !tn__str_ieq(name, names[which]))
     which++;
   if (which == 4 || (o->seen & (1u << which)))
     return false;
@@ -154,7 +149,7 @@ static void skip_element(cursor_t *c) {
 static bool read_offer(cursor_t *c, offer_t *o) {
   memset(o, 0, sizeof *o);
   tn_str_t ext = take_token(c);
-  bool ok = name_is(ext, "permessage-deflate");
+  bool ok = tn__str_ieq(ext, "permessage-deflate");
   for (;;) {
     skip_ows(c);
     if (c->p == c->end || *c->p == ',')
