@@ -173,10 +173,12 @@ static bool status_has_body(int status) {
 /* How the body of a response is delimited on the wire. */
 enum { TN__FRAME_LENGTH, TN__FRAME_CHUNKED, TN__FRAME_CLOSE };
 
-/* The status line and headers. `body_len` is used with TN__FRAME_LENGTH;
- * `extra` bytes more are reserved for what the caller appends. */
+/* The status line and headers, `lines` (a protocol's own header lines,
+ * or empty) after the handler's. `body_len` is used with
+ * TN__FRAME_LENGTH; `extra` bytes more are reserved for what the caller
+ * appends. */
 static int put_head(tn_req_t *req, bool keep_alive, int frame,
-                    size_t body_len, size_t extra) {
+                    size_t body_len, size_t extra, tn_str_t lines) {
   tn__worker_t *w = req->conn->worker;
   tn__buf_t *o = &w->wbuf;
   char code[16];
@@ -201,7 +203,7 @@ static int put_head(tn_req_t *req, bool keep_alive, int frame,
 
   size_t need = 9 + status_len + 2 + sizeof TN__SERVER_HEADER + w->date_len +
                 sizeof TN__DEFAULT_TYPE + 40 + (size_t)(len_end - len_str) +
-                conn_len + req->out.len + 2 + extra;
+                conn_len + req->out.len + lines.len + 2 + extra;
   if (tn__buf_reserve(o, need))
     return TN_ENOMEM;
 
@@ -226,21 +228,16 @@ static int put_head(tn_req_t *req, bool keep_alive, int frame,
     if (h->len)
       tn__buf_put(o, req->out.data + h->off, h->len);
   }
+  tn__buf_put(o, lines.ptr, lines.len);
   tn__buf_put(o, "\r\n", 2);
   return 0;
 }
 
 int tn__response_switch(tn_req_t *req, const char *lines, size_t len) {
   req->status = 101;
-  if (put_head(req, true, TN__FRAME_LENGTH, 0, len))
-    return TN_ENOMEM;
-  /* put_head ended the head with its blank line; the protocol's own lines
-   * go before it (put_head reserved room for them). */
-  tn__buf_t *o = &req->conn->worker->wbuf;
-  o->len -= 2;
-  tn__buf_put(o, lines, len);
-  tn__buf_put(o, "\r\n", 2);
-  return 0;
+  return put_head(req, true, TN__FRAME_LENGTH, 0, 0, (tn_str_t){lines, len})
+             ? TN_ENOMEM
+             : 0;
 }
 
 /* Tornado's compute_etag/check_etag_header: a 200 answer to GET or HEAD
@@ -275,7 +272,8 @@ int tn__response_finish(tn_req_t *req, bool keep_alive) {
     len = (size_t)req->file_len;
     send_body = false;
   }
-  if (put_head(req, keep_alive, TN__FRAME_LENGTH, len, send_body ? len : 0))
+  if (put_head(req, keep_alive, TN__FRAME_LENGTH, len, send_body ? len : 0,
+               (tn_str_t){NULL, 0}))
     return TN_ENOMEM;
   if (req->file_fd >= 0 && req->head.method_bit != TN_METHOD_HEAD)
     req->sent_bytes = len;
@@ -319,7 +317,7 @@ int tn__response_stream(tn_req_t *req, bool keep_alive) {
       frame = TN__FRAME_CLOSE;
       req->rflags |= TN__REQ_CLOSE;
     }
-    if (put_head(req, keep_alive, frame, 0, 0))
+    if (put_head(req, keep_alive, frame, 0, 0, (tn_str_t){NULL, 0}))
       return TN_ENOMEM;
     req->rflags |= TN__REQ_STREAMING;
   }

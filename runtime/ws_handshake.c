@@ -18,50 +18,16 @@
 #define TN__WS_GUID "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 #define TN__WS_MAX_OFFERS 32 /* subprotocols and extension values read */
 
-/* ASCII case-insensitive (not `| 0x20`, which would also match '[' with
- * '{' in a host). */
-static bool lower_eq(const char *a, const char *b, size_t n) {
-  return strncasecmp(a, b, n) == 0;
-}
-
-static bool name_is(tn_str_t name, const char *want) {
-  size_t n = strlen(want);
-  return name.len == n && lower_eq(name.ptr, want, n);
-}
-
-static bool is_ows(char c) { return c == ' ' || c == '\t'; }
-
-/* The next element of a comma-separated header list (RFC 9110 5.6.1),
- * surrounding whitespace stripped; empty elements are skipped. Returns
- * false at the end of the list. */
-static bool next_element(tn_str_t *list, tn_str_t *elem) {
-  const char *p = list->ptr, *end = list->ptr + list->len;
-  while (p < end && (*p == ',' || is_ows(*p)))
-    p++;
-  if (p == end)
-    return false;
-  const char *start = p;
-  while (p < end && *p != ',')
-    p++;
-  const char *stop = p;
-  while (stop > start && is_ows(stop[-1]))
-    stop--;
-  *elem = (tn_str_t){start, (size_t)(stop - start)};
-  *list = (tn_str_t){p, (size_t)(end - p)};
-  return true;
-}
-
 /* Whether some `name` header lists `token` (case-insensitive). */
 static bool has_token(const tn_req_t *req, const char *name,
                       const char *token) {
-  size_t n = strlen(token);
   for (unsigned i = 0; i < req->head.nheaders; i++) {
     const tn__header_t *h = &req->head.headers[i];
-    if (!name_is(h->name, name))
+    if (!tn__str_ieq(h->name, name))
       continue;
     tn_str_t list = h->value, e;
-    while (next_element(&list, &e))
-      if (e.len == n && lower_eq(e.ptr, token, n))
+    while (tn__list_next(&list, &e))
+      if (tn__str_ieq(e, token))
         return true;
   }
   return false;
@@ -72,7 +38,7 @@ static size_t header_values(const tn_req_t *req, const char *name,
                             tn_str_t *out, size_t max) {
   size_t n = 0;
   for (unsigned i = 0; i < req->head.nheaders && n < max; i++)
-    if (name_is(req->head.headers[i].name, name))
+    if (tn__str_ieq(req->head.headers[i].name, name))
       out[n++] = req->head.headers[i].value;
   return n;
 }
@@ -102,9 +68,9 @@ static void accept_value(tn_str_t key, char out[29]) {
   EVP_EncodeBlock((unsigned char *)out, digest, sizeof digest);
 }
 
-/* What the request itself gets wrong: 0, or the status to answer. The
- * router has already made it a GET. */
-static int check_request(tn_req_t *req, const char **why) {
+/* What the request itself gets wrong: 0 with its *key, or the status to
+ * answer. The router has already made it a GET. */
+static int check_request(tn_req_t *req, tn_str_t *key, const char **why) {
   const tn__http1_t *h = &req->head;
   if (h->minor_version != 1 || !has_token(req, "upgrade", "websocket")) {
     *why = "Can \"Upgrade\" only to \"WebSocket\".";
@@ -120,9 +86,9 @@ static int check_request(tn_req_t *req, const char **why) {
     *why = NULL;
     return 426;
   }
-  tn_str_t key[2];
-  if (header_values(req, "sec-websocket-key", key, 2) != 1 ||
-      !key_valid(key[0])) {
+  tn_str_t keys[2];
+  if (header_values(req, "sec-websocket-key", keys, 2) != 1 ||
+      !key_valid(keys[0])) {
     *why = "Missing or invalid Sec-WebSocket-Key.";
     return 400;
   }
@@ -130,6 +96,7 @@ static int check_request(tn_req_t *req, const char **why) {
     *why = "An upgrade request has no body.";
     return 400;
   }
+  *key = keys[0];
   return 0;
 }
 
@@ -151,7 +118,7 @@ bool tn_ws_same_origin(tn_req_t *req, tn_str_t origin) {
     stop++;
   tn_str_t host = tn_req_header(req, "Host");
   size_t n = (size_t)(stop - sep);
-  return host.ptr && host.len == n && lower_eq(host.ptr, sep, n);
+  return host.ptr && host.len == n && strncasecmp(host.ptr, sep, n) == 0;
 }
 
 /* Asks the handler which offered subprotocol to speak. Returns 0, or
@@ -165,7 +132,7 @@ static int choose_subprotocol(tn_req_t *req, const tn_ws_handler_t *h,
   size_t n = 0;
   for (size_t i = 0; i < nv; i++) {
     tn_str_t list = values[i], e;
-    while (n < TN__WS_MAX_OFFERS && next_element(&list, &e))
+    while (n < TN__WS_MAX_OFFERS && tn__list_next(&list, &e))
       offered[n++] = e;
   }
   if (n == 0 || !h->select_subprotocol)
@@ -186,26 +153,26 @@ static int choose_subprotocol(tn_req_t *req, const tn_ws_handler_t *h,
   return TN_EINVAL;
 }
 
-/* The 101's own header lines into `out`; returns their length. */
-static size_t switch_lines(tn_req_t *req, const tn_ws_t *ws,
-                           const char *extensions, size_t ext_len,
-                           char *out, size_t size) {
-  tn_str_t key[1];
+/* Queues the 101 with the handshake's header lines, made in request
+ * memory (a subprotocol may be as long as a header). */
+static int answer_switch(tn_req_t *req, const tn_ws_t *ws, tn_str_t key,
+                         const char *extensions, size_t ext_len) {
   char accept[29];
-  header_values(req, "sec-websocket-key", key, 1);
-  accept_value(key[0], accept);
-  int n = snprintf(out, size,
+  accept_value(key, accept);
+  const char *proto = ws->subprotocol;
+  /* The fixed text (names, Accept, CRLFs) is 147 bytes. */
+  size_t size = 160 + (proto ? strlen(proto) : 0) + ext_len;
+  char *lines = tn_req_alloc(req, size);
+  if (!lines)
+    return TN_ENOMEM;
+  int n = snprintf(lines, size,
                    "Upgrade: websocket\r\nConnection: Upgrade\r\n"
-                   "Sec-WebSocket-Accept: %s\r\n",
-                   accept);
-  if (ws->subprotocol)
-    n += snprintf(out + n, size - (size_t)n,
-                  "Sec-WebSocket-Protocol: %s\r\n", ws->subprotocol);
-  if (ext_len)
-    n += snprintf(out + n, size - (size_t)n,
-                  "Sec-WebSocket-Extensions: %.*s\r\n", (int)ext_len,
-                  extensions);
-  return (size_t)n < size ? (size_t)n : size - 1;
+                   "Sec-WebSocket-Accept: %s\r\n%s%s%s%s%.*s%s",
+                   accept, proto ? "Sec-WebSocket-Protocol: " : "",
+                   proto ? proto : "", proto ? "\r\n" : "",
+                   ext_len ? "Sec-WebSocket-Extensions: " : "", (int)ext_len,
+                   extensions, ext_len ? "\r\n" : "");
+  return tn__response_switch(req, lines, (size_t)n);
 }
 
 /* Answers a refused handshake; open may have made a response of its own
@@ -229,7 +196,8 @@ static bool subprotocol_ok(const char *s) {
 
 int tn__ws_upgrade(tn_req_t *req, const tn_ws_handler_t *h, const void *args) {
   const char *why = NULL;
-  int status = check_request(req, &why);
+  tn_str_t key;
+  int status = check_request(req, &key, &why);
   if (status)
     return refuse(req, status, why);
   tn_str_t origin[1];
@@ -269,9 +237,7 @@ int tn__ws_upgrade(tn_req_t *req, const tn_ws_handler_t *h, const void *args) {
                     NULL);
     return 0;
   }
-  char lines[512];
-  size_t len = switch_lines(req, ws, ext, ext_len, lines, sizeof lines);
-  if (tn__response_switch(req, lines, len)) {
+  if (answer_switch(req, ws, key, ext, ext_len)) {
     tn__ws_free(ws);
     return refuse(req, 500, NULL);
   }
