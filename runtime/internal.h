@@ -534,6 +534,10 @@ void tn__ws_free(tn_ws_t *ws);
 /* A new WebSocket on the upgrade request's connection (ws_conn.c), not
  * yet started; NULL when out of memory. */
 tn_ws_t *tn__ws_new(tn_req_t *req, const tn_ws_handler_t *h);
+/* TN_EINVAL unless `opcode` is TN_WS_TEXT with UTF-8 `data`, or
+ * TN_WS_BINARY: what every public send checks first. */
+int tn__ws_check_msg(int opcode, const void *data, size_t len);
+
 /* A message already checked (opcode, UTF-8) on its way to one or more
  * connections: compressed at most once per window size, however many
  * connections agreed on deflate. tn__ws_msg_done frees the copies. */
@@ -574,8 +578,12 @@ typedef struct {
 void tn__ws_leave_all(tn_ws_t *ws);
 /* Drains the worker's inbox (its async handle's callback). */
 void tn__ws_on_inbox(uv_async_t *handle);
-/* Frees what the worker's groups and inbox still hold (at its end). */
-void tn__ws_groups_free(tn__worker_t *w);
+/* Stops other workers posting to the inbox (and so waking its handle):
+ * before the handle is closed. */
+void tn__ws_inbox_seal(tn__worker_t *w);
+/* Frees the worker's WebSocket state at its end: posts never delivered,
+ * the groups table, the deflate streams. */
+void tn__ws_worker_free(tn__worker_t *w);
 
 /* --- Requests and responses -------------------------------------------- */
 

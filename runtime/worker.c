@@ -206,10 +206,7 @@ static void stop(tn__worker_t *w) {
   uv_close((uv_handle_t *)&w->sigint, NULL);
   uv_close((uv_handle_t *)&w->sigterm, NULL);
   uv_close((uv_handle_t *)&w->wakeup, NULL);
-  /* No other worker may wake the inbox once its handle is closing. */
-  uv_mutex_lock(&w->inbox_lock);
-  w->inbox_closed = true;
-  uv_mutex_unlock(&w->inbox_lock);
+  tn__ws_inbox_seal(w);
   uv_close((uv_handle_t *)&w->inbox_async, NULL);
   /* Closing the SIGHUP handle would give the signal its default action
    * (the end of the process) while requests finish. */
@@ -338,18 +335,13 @@ static void worker_thread(void *arg) {
 static void worker_free(tn__worker_t *w) {
   if (!w)
     return;
-  uv_mutex_lock(&w->inbox_lock); /* a worker that never stopped cleanly */
-  w->inbox_closed = true;
-  uv_mutex_unlock(&w->inbox_lock);
+  tn__ws_inbox_seal(w); /* a worker that never stopped: its handles close */
   uv_walk(&w->loop, close_leftover, NULL);
   uv_run(&w->loop, UV_RUN_DEFAULT);
   uv_loop_close(&w->loop);
   free_pool(w);
-  tn__ws_groups_free(w);
+  tn__ws_worker_free(w);
   uv_mutex_destroy(&w->inbox_lock);
-  for (size_t i = 0; i < sizeof w->ws_deflate / sizeof *w->ws_deflate; i++)
-    if (w->ws_deflate[i])
-      tn__ws_deflate_free(w->ws_deflate[i]);
   tn__buf_free(&w->wbuf);
   tn__buf_free(&w->zbuf);
   tn__buf_free(&w->access);

@@ -300,7 +300,7 @@ static int send_one(tn_ws_t *ws, int opcode, const void *data, size_t len) {
   return err;
 }
 
-static int check_message(int opcode, const void *data, size_t len) {
+int tn__ws_check_msg(int opcode, const void *data, size_t len) {
   if (opcode != TN_WS_TEXT && opcode != TN_WS_BINARY)
     return TN_EINVAL;
   if (opcode == TN_WS_TEXT && !tn__utf8_valid(data, len))
@@ -313,7 +313,7 @@ int tn_ws_send(tn_ws_t *ws, int opcode, const void *data, size_t len) {
    * is not checked again: at 16 KB that was a tenth of the CPU. */
   bool checked = opcode == TN_WS_TEXT && ws->delivered &&
                  data == ws->delivered && len == ws->delivered_len;
-  int err = checked ? 0 : check_message(opcode, data, len);
+  int err = checked ? 0 : tn__ws_check_msg(opcode, data, len);
   return err ? err : send_one(ws, opcode, data, len);
 }
 

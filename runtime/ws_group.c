@@ -220,10 +220,9 @@ static void post(tn__worker_t *o, tn__ws_bcast_t *msg) {
 
 static int broadcast(tn__worker_t *w, const char *group, int opcode,
                      const void *data, size_t len) {
-  if (opcode != TN_WS_TEXT && opcode != TN_WS_BINARY)
-    return TN_EINVAL;
-  if (opcode == TN_WS_TEXT && !tn__utf8_valid(data, len))
-    return TN_EINVAL;
+  int err = tn__ws_check_msg(opcode, data, len);
+  if (err)
+    return err;
   deliver_local(w, group, opcode, data, len);
   tn__hub_t *hub = w->hub;
   if (!hub || hub->n < 2)
@@ -282,7 +281,14 @@ void tn__ws_on_inbox(uv_async_t *handle) {
   }
 }
 
-void tn__ws_groups_free(tn__worker_t *w) {
+void tn__ws_inbox_seal(tn__worker_t *w) {
+  /* Under the lock: a post checks it before waking the handle. */
+  uv_mutex_lock(&w->inbox_lock);
+  w->inbox_closed = true;
+  uv_mutex_unlock(&w->inbox_lock);
+}
+
+void tn__ws_worker_free(tn__worker_t *w) {
   tn__ws_post_t *p = take_inbox(w), *next;
   for (; p; p = next) {
     next = p->next;
@@ -293,4 +299,6 @@ void tn__ws_groups_free(tn__worker_t *w) {
    * remain is the table itself. */
   free(w->groups.buckets);
   w->groups = (tn__ws_groups_t){NULL, 0, 0};
+  for (size_t i = 0; i < sizeof w->ws_deflate / sizeof *w->ws_deflate; i++)
+    tn__ws_deflate_free(w->ws_deflate[i]);
 }
