@@ -14,9 +14,12 @@ const tn_app_t *tn_req_app(const tn_req_t *req) {
 }
 
 tn_str_t tn_req_header(const tn_req_t *req, const char *name) {
-  for (unsigned i = 0; i < req->head.nheaders; i++)
-    if (tn__str_ieq(req->head.headers[i].name, name))
+  size_t len = strlen(name); /* once, not per header: a hot path */
+  for (unsigned i = 0; i < req->head.nheaders; i++) {
+    tn_str_t n = req->head.headers[i].name;
+    if (n.len == len && strncasecmp(n.ptr, name, len) == 0)
       return req->head.headers[i].value;
+  }
   return (tn_str_t){NULL, 0};
 }
 
